@@ -1,0 +1,38 @@
+/** Formats the product accepts, named by what their magic bytes say (never by a declared type). */
+export type ImageFormat = 'jpeg' | 'png' | 'webp';
+
+export const MEDIA_TYPES: Record<ImageFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/**
+ * A decoded image in display orientation (EXIF already applied): 8-bit RGBA, row-major, no padding.
+ * This is the one pixel frame every stage receives; model-specific resizing happens inside stages.
+ */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array; // length = width * height * 4
+}
+
+/** What the header says before any decoding. Width/height are as stored (before EXIF orientation). */
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** EXIF orientation 1..8 (JPEG only; 1 when absent). */
+  orientation: number;
+}
+
+/** The image as the pipeline carries it: display-frame pixels plus where they came from. */
+export interface IntakeImage {
+  /** Display-frame size of the original (after EXIF orientation), the frame every box is reported in. */
+  width: number;
+  height: number;
+  format: ImageFormat;
+  bytes: number;
+  /** SHA-256 hex of the original bytes: the cache key for image-level work. */
+  sha256: string;
+  /** Decoded pixels; may be smaller than width x height when the platform downscaled first (see scale). */
+  pixels: RgbaImage;
+  /** pixels.width / width: multiply pixel-frame coordinates by 1/scale to get original-frame ones. */
+  scale: number;
+}

@@ -1,0 +1,110 @@
+/**
+ * The four stage contracts. Each is a function of plain data (numbers, strings, typed arrays), so the
+ * same implementation runs in-process, behind a service binding (Workers RPC) or over HTTP unchanged.
+ * Coordinates are always pixels of the image as displayed (after EXIF orientation).
+ */
+import type { RgbaImage } from '../image/types';
+
+export type LabelSet = 'gmner' | 'fmnerg';
+
+export interface RecognizedEntity {
+  /** The surface form exactly as it occurs in the text: text.slice(start, end) === text. */
+  text: string;
+  /** UTF-16 offsets into the post's text. */
+  start: number;
+  end: number;
+  /** Coarse type: PER | LOC | ORG | OTHER for gmner; the 8 coarse FMNERG types for fmnerg. */
+  type: string;
+  /** Fine type (fmnerg only), else null. */
+  fine_type: string | null;
+  /** The entity expansion expression the vision stages query with (RiVEG §2.2). */
+  expansion: string;
+}
+
+export interface DroppedEntity {
+  text: string;
+  type: string | null;
+  reason: string;
+}
+
+export interface LlmUsage {
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface RecognizeInput {
+  text: string;
+  labels: LabelSet;
+  /** Optional image for multimodal models, as a data URL or https URL. */
+  image_url?: string;
+  /** Optional caption of the image supplied by the client (RiVEG's "Background"). */
+  caption?: string;
+  request_id?: string;
+  signal?: AbortSignal;
+}
+
+export interface RecognizeOutput {
+  entities: RecognizedEntity[];
+  dropped: DroppedEntity[];
+  usage: LlmUsage;
+  /** Provider and model that answered, for the answer's `models`. */
+  model: string;
+}
+
+export interface Recognizer {
+  readonly id: string;
+  recognize(input: RecognizeInput): Promise<RecognizeOutput>;
+}
+
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface Entailment {
+  groundable: boolean;
+  score: number;
+}
+
+export interface Grounding {
+  box: Box;
+  score: number;
+}
+
+/** COCO compressed RLE (column-major), as pycocotools writes it. */
+export interface RleMask {
+  size: [number, number]; // [h, w]
+  counts: string;
+}
+
+export interface Segmentation {
+  mask: RleMask;
+  area: number;
+  score: number;
+}
+
+/**
+ * A vision stage. `prepare` does the image-level work (encoders) once per image and may be started
+ * before the expressions are known; the per-entity call then reuses it. Both take the same image.
+ */
+export interface EntailStage {
+  readonly id: string;
+  prepare?(image: RgbaImage, imageKey: string): Promise<void>;
+  entail(image: RgbaImage, imageKey: string, expressions: string[]): Promise<Entailment[]>;
+}
+
+export interface GroundStage {
+  readonly id: string;
+  prepare?(image: RgbaImage, imageKey: string): Promise<void>;
+  ground(image: RgbaImage, imageKey: string, expressions: string[]): Promise<(Grounding | null)[]>;
+}
+
+export interface SegmentStage {
+  readonly id: string;
+  prepare?(image: RgbaImage, imageKey: string): Promise<void>;
+  segment(image: RgbaImage, imageKey: string, boxes: Box[]): Promise<Segmentation[]>;
+}
