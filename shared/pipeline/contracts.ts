@@ -106,5 +106,9 @@ export interface GroundStage {
 export interface SegmentStage {
   readonly id: string;
   prepare?(image: RgbaImage, imageKey: string): Promise<void>;
-  segment(image: RgbaImage, imageKey: string, boxes: Box[]): Promise<Segmentation[]>;
+  /**
+   * Boxes are in `image` pixels; masks come back at `output` size (the original display frame) so a
+   * platform downscale never shrinks the answer.
+   */
+  segment(image: RgbaImage, imageKey: string, boxes: Box[], output: { width: number; height: number }): Promise<Segmentation[]>;
 }

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { runPipeline } from '../../shared/pipeline/orchestrator';
+import { ProblemError } from '../../shared/problems';
+import {
+  EntailDouble, EventLog, GroundDouble, RecognizerDouble, SegmentDouble, fakeImage, gate, intakeDouble, recognized,
+} from '../support/stage-doubles';
+
+const TEXT = 'Kevin Durant and Stephen Curry at Oracle Arena';
+const req = (masks = false) => ({ text: TEXT, labels: 'gmner' as const, masks, request_id: 'r1' });
+
+function setup(opts: { masks?: boolean; scale?: number; expansions?: string[] } = {}) {
+  const log = new EventLog();
+  const llm = gate();
+  const names = ['Kevin Durant', 'Stephen Curry', 'Oracle Arena'];
+  const expansions = opts.expansions ?? ['visible player', 'absent player', 'visible arena'];
+  const recognizer = new RecognizerDouble(log, recognized(names.map((text, i) => ({ text, expansion: expansions[i] })), TEXT), llm.promise);
+  const stages = { recognize: recognizer, entail: new EntailDouble(log), ground: new GroundDouble(log), segment: new SegmentDouble(log) };
+  return { log, llm, stages, image: fakeImage(40, 30, opts.scale ?? 1) };
+}
+
+describe('pipeline ordering and concurrency', () => {
+  it('starts intake and recognition together and prepares image-level work while the LLM is in flight', async () => {
+    const { log, llm, stages, image } = setup();
+    const run = runPipeline(req(true), intakeDouble(log, image), stages);
+    await new Promise((r) => setTimeout(r, 10));
+    // The LLM has not answered, yet the encoders have already run.
+    expect(log.events).toEqual(expect.arrayContaining(['intake:start', 'recognize:start', 'intake:end', 'entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
+    expect(log.events).not.toContain('recognize:end');
+    expect(log.events).not.toContain('entail');
+    llm.open();
+    const result = await run;
+    expect(log.indexOf('recognize:end')).toBeLessThan(log.indexOf('entail'));
+    expect(log.indexOf('entail')).toBeLessThan(log.indexOf('ground'));
+    expect(log.indexOf('ground')).toBeLessThan(log.indexOf('segment'));
+    expect(Object.keys(result.timings_ms)).toEqual(expect.arrayContaining(['intake', 'recognize', 'entail', 'ground', 'segment', 'total']));
+  });
+
+  it('sends all entities of a post in one call per stage and skips ungroundable ones', async () => {
+    const { log, llm, stages, image } = setup();
+    llm.open();
+    const result = await runPipeline(req(true), intakeDouble(log, image), stages);
+    expect(stages.entail.calls).toEqual([['visible player', 'absent player', 'visible arena']]);
+    expect(stages.ground.calls).toEqual([['visible player', 'visible arena']]);
+    expect(stages.segment.calls).toHaveLength(1);
+    expect(stages.segment.calls[0].boxes).toHaveLength(2);
+    const [kd, sc, arena] = result.entities;
+    expect(kd).toMatchObject({ groundable: true, entailment_score: 0.9, box: { x1: 0, y1: 0, x2: 5, y2: 5, score: 0.8 } });
+    expect(sc).toMatchObject({ groundable: false, entailment_score: 0.1, box: null, mask: null });
+    expect(arena.box).toEqual({ x1: 10, y1: 10, x2: 15, y2: 15, score: 0.8 });
+    expect(arena.mask).toEqual({ size: [30, 40], counts: 'abc', area: 25, score: 0.7 });
+  });
+
+  it('does not segment without masks, and does not prepare the segmenter', async () => {
+    const { log, llm, stages, image } = setup();
+    llm.open();
+    const result = await runPipeline(req(false), intakeDouble(log, image), stages);
+    expect(log.events).not.toContain('segment:prepare');
+    expect(stages.segment.calls).toHaveLength(0);
+    expect(result.entities.every((e) => e.mask === null)).toBe(true);
+  });
+
+  it('skips grounding entirely when nothing is groundable', async () => {
+    const { log, llm, stages, image } = setup({ expansions: ['a', 'b', 'c'] });
+    llm.open();
+    await runPipeline(req(true), intakeDouble(log, image), stages);
+    expect(stages.ground.calls).toHaveLength(0);
+    expect(stages.segment.calls).toHaveLength(0);
+  });
+
+  it('maps boxes from downscaled stage pixels back to the original frame and asks masks at original size', async () => {
+    const { log, llm, stages, image } = setup({ scale: 0.5 });
+    llm.open();
+    const result = await runPipeline(req(true), intakeDouble(log, image), stages);
+    // The double boxes the 2nd groundable expression at 10..15 in 20x15 stage pixels -> 20..30 in 40x30.
+    expect(result.entities[2].box).toEqual({ x1: 20, y1: 20, x2: 30, y2: 30, score: 0.8 });
+    // Segmentation receives boxes in its own pixels again and the original size for its masks.
+    expect(stages.segment.calls[0].boxes[1]).toEqual({ x1: 10, y1: 10, x2: 15, y2: 15 });
+    expect(stages.segment.calls[0].output).toEqual({ width: 40, height: 30 });
+  });
+
+  it('leaves vision fields null and warns when stages are not configured', async () => {
+    const { log, llm, stages, image } = setup();
+    llm.open();
+    const result = await runPipeline(req(true), intakeDouble(log, image), { recognize: stages.recognize });
+    expect(result.entities).toHaveLength(3);
+    expect(result.entities.every((e) => e.groundable === null && e.box === null && e.mask === null)).toBe(true);
+    expect(result.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^entail stage is not configured/), expect.stringMatching(/^segment stage/)]));
+  });
+
+  it('cancels the LLM call when the image fails, and reports the image problem', async () => {
+    const { log, stages } = setup();
+    const failingIntake = async () => {
+      throw new ProblemError('image-invalid', 'truncated');
+    };
+    await expect(runPipeline(req(), failingIntake, stages)).rejects.toMatchObject({ kind: 'image-invalid' });
+    expect(stages.recognize.seenSignal?.aborted).toBe(true);
+    expect(log.events).not.toContain('recognize:end');
+  });
+
+  it('turns a stage crash into a stage-failed problem naming the stage', async () => {
+    const { log, llm, stages, image } = setup();
+    stages.ground.ground = async () => {
+      throw new Error('boom');
+    };
+    llm.open();
+    await expect(runPipeline(req(), intakeDouble(log, image), stages)).rejects.toMatchObject({ kind: 'stage-failed', status: 502, message: 'ground stage failed: boom' });
+  });
+});
