@@ -36,3 +36,17 @@ export interface IntakeImage {
   /** pixels.width / width: multiply pixel-frame coordinates by 1/scale to get original-frame ones. */
   scale: number;
 }
+
+/** Turns encoded bytes of a supported format into RGBA pixels in the stored frame (no orientation). */
+export interface ImageDecoder {
+  decode(bytes: Uint8Array, format: ImageFormat): Promise<RgbaImage>;
+}
+
+/**
+ * Platform-side shrinking, so the isolate never decodes a big photo. Returns an encoded PNG or JPEG
+ * whose long side is at most maxSide, in display orientation. Intake hands it bytes whose EXIF
+ * orientation is already cleared (see intake.ts), so whether the platform auto-rotates cannot matter.
+ */
+export interface Downscaler {
+  downscale(bytes: Uint8Array, maxSide: number): Promise<Uint8Array>;
+}
