@@ -1,0 +1,130 @@
+/**
+ * The hosted LLM's configuration, read from the Worker's environment (vars, secrets, bindings).
+ * When something required is missing or invalid the answer is `config: null` plus the variable
+ * names, so the API can say exactly what to set (a 503 llm-not-configured problem).
+ */
+import { flag, positiveInt } from '../config';
+
+export type LlmProviderName = 'openai' | 'workers-ai';
+export type RecognizeMode = 'batched' | 'per_entity';
+
+export interface LlmConfig {
+  provider: LlmProviderName;
+  /** OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 (openai provider only). */
+  baseUrl: string | null;
+  apiKey: string | null;
+  model: string;
+  /** Per attempt: each try of each call gets this long. */
+  timeoutMs: number;
+  /** Retries after the first attempt, on 429, 5xx and connection failures. */
+  maxRetries: number;
+  mode: RecognizeMode;
+  /** Ask for `response_format: json_schema` (off for providers that reject it). */
+  jsonSchema: boolean;
+  /** Send the post's image to the model as an image part. */
+  sendImage: boolean;
+  /** AI Gateway `cf-aig-cache-ttl` in seconds; null leaves caching to the gateway's settings. */
+  gatewayCacheTtl: number | null;
+  /** Send `cf-aig-metadata` with the request id (on by default when the base URL is an AI Gateway). */
+  gatewayMetadata: boolean;
+  /** Workers AI only: route binding calls through this AI Gateway. */
+  gatewayId: string | null;
+}
+
+export const LLM_DEFAULTS = { timeoutMs: 20_000, maxRetries: 2, mode: 'batched' as RecognizeMode, jsonSchema: true, sendImage: false };
+
+export interface LlmConfigResult {
+  config: LlmConfig | null;
+  /** Variables (or bindings) to set or correct, empty when config is present. */
+  missing: string[];
+  /** Why each listed variable is unusable, for the problem's detail. */
+  problems: string[];
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+function nonNegativeInt(v: unknown, fallback: number): number {
+  if (v === 0 || v === '0') return 0;
+  return positiveInt(v, fallback);
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export function isGatewayUrl(url: string | null): boolean {
+  if (!url) return false;
+  try {
+    return new URL(url).hostname === 'gateway.ai.cloudflare.com';
+  } catch {
+    return false;
+  }
+}
+
+export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult {
+  const missing: string[] = [];
+  const problems: string[] = [];
+  const bad = (name: string, why: string) => {
+    missing.push(name);
+    problems.push(`${name} ${why}`);
+  };
+
+  const providerRaw = str(env.LLM_PROVIDER)?.toLowerCase() ?? 'openai';
+  const provider: LlmProviderName | null = providerRaw === 'openai' || providerRaw === 'workers-ai' ? providerRaw : null;
+  if (!provider) bad('LLM_PROVIDER', `must be openai or workers-ai, not '${providerRaw}'`);
+
+  const model = str(env.LLM_MODEL);
+  if (!model) bad('LLM_MODEL', 'is not set');
+
+  const baseUrl = str(env.LLM_BASE_URL);
+  const apiKey = str(env.LLM_API_KEY);
+  if (provider === 'openai') {
+    if (!baseUrl) bad('LLM_BASE_URL', 'is not set');
+    else if (!isHttpUrl(baseUrl)) bad('LLM_BASE_URL', 'is not an http(s) URL');
+    if (!apiKey) bad('LLM_API_KEY', 'is not set');
+  }
+  if (provider === 'workers-ai') {
+    const ai = env.AI as { run?: unknown } | undefined;
+    if (!ai || typeof ai.run !== 'function') bad('AI', 'binding is missing (wrangler.toml [ai] binding = "AI")');
+  }
+
+  const modeRaw = str(env.LLM_MODE)?.toLowerCase() ?? LLM_DEFAULTS.mode;
+  const mode: RecognizeMode | null = modeRaw === 'batched' || modeRaw === 'per_entity' ? modeRaw : null;
+  if (!mode) bad('LLM_MODE', `must be batched or per_entity, not '${modeRaw}'`);
+
+  const ttl = str(env.AI_GATEWAY_CACHE_TTL);
+  const ttlNum = ttl === null ? null : Number(ttl);
+  if (ttlNum !== null && !(Number.isInteger(ttlNum) && ttlNum >= 0)) bad('AI_GATEWAY_CACHE_TTL', 'must be a whole number of seconds');
+
+  if (missing.length > 0 || !provider || !model || !mode) return { config: null, missing, problems };
+  return {
+    config: {
+      provider,
+      baseUrl: provider === 'openai' ? baseUrl : null,
+      apiKey: provider === 'openai' ? apiKey : null,
+      model,
+      timeoutMs: positiveInt(env.LLM_TIMEOUT_MS, LLM_DEFAULTS.timeoutMs),
+      maxRetries: Math.min(nonNegativeInt(env.LLM_MAX_RETRIES, LLM_DEFAULTS.maxRetries), 10),
+      mode,
+      jsonSchema: flag(env.LLM_JSON_SCHEMA, LLM_DEFAULTS.jsonSchema),
+      sendImage: flag(env.LLM_SEND_IMAGE, LLM_DEFAULTS.sendImage),
+      gatewayCacheTtl: ttlNum,
+      gatewayMetadata: flag(env.AI_GATEWAY_METADATA, isGatewayUrl(baseUrl) || str(env.AI_GATEWAY_ID) !== null),
+      gatewayId: provider === 'workers-ai' ? str(env.AI_GATEWAY_ID) : null,
+    },
+    missing: [],
+    problems: [],
+  };
+}
+
+/** Provider and model for the answer's `models` and /v1/models, configured or not. */
+export function describeLlm(env: Record<string, unknown>): { provider: string | null; model: string | null } {
+  const r = llmConfigFromEnv(env);
+  if (r.config) return { provider: r.config.provider, model: r.config.model };
+  return { provider: str(env.LLM_PROVIDER)?.toLowerCase() ?? null, model: str(env.LLM_MODEL) };
+}

@@ -1,0 +1,97 @@
+/**
+ * Any OpenAI-compatible Chat Completions endpoint (OpenAI, Azure OpenAI's /openai/v1, vLLM, Ollama,
+ * Groq, Together, OpenRouter, an AI Gateway URL) through the official `openai` SDK, which runs in
+ * workerd unchanged (workers-libs.md §6). The SDK's own retries are off (retry.ts does them) and its
+ * timeout is only a backstop behind our per-attempt abort.
+ */
+import OpenAI from 'openai';
+import type { LlmConfig } from './config';
+import { kindForStatus, retryAfterMs } from './failure';
+import { gatewayHeaders } from './gateway';
+import { LlmCallError, type ChatProvider, type ChatRequest, type ChatResult } from './types';
+
+type CreateBody = Parameters<OpenAI['chat']['completions']['create']>[0];
+
+/** Providers that cannot do structured output answer 400 naming the parameter. */
+const SCHEMA_REJECTED = /response_format|json_schema|structured output|guided/i;
+
+export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof fetch } = {}): ChatProvider {
+  const client = new OpenAI({
+    baseURL: cfg.baseUrl!,
+    apiKey: cfg.apiKey!,
+    maxRetries: 0,
+    timeout: cfg.timeoutMs + 5_000,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  // Learned once per isolate, so a provider without structured output costs one extra 400, not one per call.
+  let schemaUnsupported = false;
+
+  async function send(req: ChatRequest, signal: AbortSignal, withSchema: boolean): Promise<ChatResult> {
+    const body = {
+      model: cfg.model,
+      messages: req.messages,
+      stream: false,
+      ...(withSchema && req.jsonSchema
+        ? { response_format: { type: 'json_schema', json_schema: { name: req.jsonSchema.name, strict: true, schema: req.jsonSchema.schema } } }
+        : {}),
+    } as unknown as CreateBody;
+    let completion: unknown;
+    try {
+      completion = await client.chat.completions.create(body, {
+        signal,
+        maxRetries: 0,
+        headers: gatewayHeaders(cfg, req.requestId),
+      });
+    } catch (e) {
+      throw toCallError(e);
+    }
+    return readCompletion(completion, cfg.model);
+  }
+
+  return {
+    name: 'openai',
+    model: cfg.model,
+    async attempt(req, signal) {
+      const withSchema = cfg.jsonSchema && !schemaUnsupported && req.jsonSchema !== undefined;
+      try {
+        return await send(req, signal, withSchema);
+      } catch (e) {
+        if (withSchema && e instanceof LlmCallError && e.status === 400 && SCHEMA_REJECTED.test(e.message)) {
+          schemaUnsupported = true;
+          return send(req, signal, false);
+        }
+        throw e;
+      }
+    },
+  };
+}
+
+function toCallError(e: unknown): unknown {
+  // Our own abort (timeout or caller): retry.ts knows which, so pass it through untouched.
+  if (e instanceof OpenAI.APIUserAbortError) return e;
+  if (e instanceof OpenAI.APIConnectionTimeoutError) return new LlmCallError('timeout', e.message, { cause: e });
+  if (e instanceof OpenAI.APIConnectionError) {
+    const cause = (e as { cause?: unknown }).cause;
+    return new LlmCallError('connection', cause instanceof Error ? `${e.message} (${cause.message})` : e.message, { cause: e });
+  }
+  if (e instanceof OpenAI.APIError && typeof e.status === 'number') {
+    return new LlmCallError(kindForStatus(e.status), e.message, { status: e.status, retryAfterMs: retryAfterMs(e.headers), cause: e });
+  }
+  return e;
+}
+
+function readCompletion(completion: unknown, configuredModel: string): ChatResult {
+  const c = completion as { choices?: Array<{ message?: { content?: unknown } }>; usage?: Record<string, unknown>; model?: unknown } | string | null;
+  if (!c || typeof c !== 'object' || !Array.isArray(c.choices)) {
+    throw new LlmCallError('bad-response', 'the endpoint did not answer with a chat completion (check LLM_BASE_URL: it should end in /v1 or the provider\'s equivalent)');
+  }
+  const content = c.choices[0]?.message?.content;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const prompt = num(c.usage?.prompt_tokens);
+  const completionTokens = num(c.usage?.completion_tokens);
+  return {
+    content: typeof content === 'string' ? content : '',
+    usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: num(c.usage?.total_tokens) || prompt + completionTokens },
+    model: typeof c.model === 'string' && c.model ? c.model : configuredModel,
+  };
+}
