@@ -1,0 +1,15 @@
+/** Scoring after the RiVEG protocol (riveg.md §3); see README.md in this folder for the choices made. */
+export * from './api-client';
+export * from './box';
+export * from './entities';
+export * from './evaluate';
+export * from './grounded';
+export * from './match';
+export * from './mner';
+export * from './oracle';
+export * from './poly';
+export * from './report';
+export * from './pool';
+export * from './rle';
+export * from './score';
+export * from './seqeval';
