@@ -7,6 +7,8 @@ type Setup = () => Promise<Teardown>;
 
 const setups: Array<() => Promise<{ default: Setup }>> = [
   // one line per loopback service, e.g. () => import('./setup/llm-server'),
+  () => import('./setup/s3'),
+  () => import('./setup/llm-server'),
 ];
 
 export default async function setup(): Promise<Teardown> {

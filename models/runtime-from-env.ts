@@ -1,0 +1,96 @@
+/**
+ * Builds the model store and runtime from Worker (or Node) configuration. The API wiring calls
+ * `modelRuntimeFromEnv(env, workerdOrt)` per request; it returns the isolate's one runtime for that configuration.
+ *
+ * MODEL_SET         default | fixtures (generated stand-ins, no downloads)
+ * MODEL_STORE       r2 | s3 | origin; unset: r2 when the MODELS binding exists, else origin
+ * S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY   for MODEL_STORE=s3
+ * MODEL_ORIGIN_BASE optional mirror: files are fetched from base + key instead of their origin URLs
+ * MODEL_TRUST_ON_FIRST_USE  true: accept files with no pinned hash and record the hash they arrive with
+ * MEMORY_BUDGET_MB  per-isolate budget (default 128)
+ */
+import { budgetFromEnv } from '../shared/onnx/budget';
+import type { ModelEntry } from '../shared/onnx/manifest-types';
+import { ModelRuntime } from '../shared/onnx/model-runtime';
+import type { OrtProvider } from '../shared/onnx/ort-types';
+import { ProblemError } from '../shared/problems';
+import { ModelStore } from '../shared/store/model-store';
+import type { ObjectStore } from '../shared/store/object-store';
+import { httpOrigin } from '../shared/store/origin';
+import { r2ObjectStore, type R2Like } from '../shared/store/r2';
+import { s3ObjectStore } from '../shared/store/s3';
+import { fixtureEntries, fixtureOrigin } from './fixtures/index';
+import { MODELS } from './manifest';
+
+export type ModelEnv = Record<string, unknown> & { MODELS?: R2Like };
+
+export type ModelSetName = 'default' | 'fixtures';
+
+const str = (env: ModelEnv, name: string): string | undefined => {
+  const v = env[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+function misconfigured(detail: string): ProblemError {
+  return new ProblemError('model-store-failed', `Model store configuration: ${detail}`);
+}
+
+export function modelSetFromEnv(env: ModelEnv): { set: ModelSetName; entries: ModelEntry[] | Promise<ModelEntry[]> } {
+  const set = str(env, 'MODEL_SET') ?? 'default';
+  if (set === 'default') return { set, entries: MODELS };
+  if (set === 'fixtures') return { set, entries: fixtureEntries() };
+  throw misconfigured(`MODEL_SET must be "default" or "fixtures", got "${set}".`);
+}
+
+function bucketFromEnv(env: ModelEnv, kind: string): ObjectStore | undefined {
+  if (kind === 'r2') {
+    if (!env.MODELS) throw misconfigured('MODEL_STORE=r2 but there is no MODELS R2 binding.');
+    return r2ObjectStore(env.MODELS);
+  }
+  if (kind === 's3') {
+    const need = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+    const missing = need.filter((n) => !str(env, n));
+    if (missing.length) throw misconfigured(`MODEL_STORE=s3 needs ${missing.join(', ')}.`);
+    return s3ObjectStore({ endpoint: str(env, 'S3_ENDPOINT')!, bucket: str(env, 'S3_BUCKET')!, region: str(env, 'S3_REGION'), accessKeyId: str(env, 'S3_ACCESS_KEY_ID')!, secretAccessKey: str(env, 'S3_SECRET_ACCESS_KEY')! });
+  }
+  if (kind === 'origin') return undefined;
+  throw misconfigured(`MODEL_STORE must be "r2", "s3" or "origin", got "${kind}".`);
+}
+
+export interface StoreFromEnvOptions {
+  /** Replaces global fetch for origin downloads (tests count requests through it). */
+  fetch?: typeof fetch;
+}
+
+export function modelStoreFromEnv(env: ModelEnv, opts: StoreFromEnvOptions = {}): ModelStore {
+  const { set } = modelSetFromEnv(env);
+  const base = str(env, 'MODEL_ORIGIN_BASE');
+  return new ModelStore({
+    bucket: bucketFromEnv(env, str(env, 'MODEL_STORE') ?? (env.MODELS ? 'r2' : 'origin')),
+    // fixtures come from the generator unless a base URL says where their files are served
+    origin: set === 'fixtures' && !base ? fixtureOrigin : httpOrigin({ base, fetch: opts.fetch }),
+    trustOnFirstUse: str(env, 'MODEL_TRUST_ON_FIRST_USE') === 'true',
+  });
+}
+
+export function createModelRuntime(env: ModelEnv, provider: OrtProvider, opts: StoreFromEnvOptions = {}): ModelRuntime {
+  const { set, entries } = modelSetFromEnv(env);
+  return new ModelRuntime({ set, entries, store: modelStoreFromEnv(env, opts), provider, budget: budgetFromEnv(env.MEMORY_BUDGET_MB) });
+}
+
+const CONFIG_KEYS = ['MODEL_SET', 'MODEL_STORE', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB'];
+const runtimes = new Map<string, ModelRuntime>();
+
+/**
+ * The isolate's runtime for this configuration: sessions survive across requests. Creating it does no work
+ * (no ORT start, no download), so calling this on every request is cheap.
+ */
+export function modelRuntimeFromEnv(env: ModelEnv, provider: OrtProvider): ModelRuntime {
+  const key = JSON.stringify([provider.name, !!env.MODELS, ...CONFIG_KEYS.map((k) => env[k] ?? null)]);
+  let rt = runtimes.get(key);
+  if (!rt) {
+    rt = createModelRuntime(env, provider);
+    runtimes.set(key, rt);
+  }
+  return rt;
+}

@@ -1,0 +1,30 @@
+/// <reference types="node" />
+/**
+ * Benchmarks (not tests): npm run bench -- <subcommand> ...
+ *   models DIR... [--runs N] [--json]   per .onnx file: session-create time, median run latency, peak wasm heap
+ * Each subcommand lives in scripts/bench/<name>.ts and registers one line in SUBCOMMANDS.
+ */
+import { parseArgs } from 'node:util';
+import { benchModels, machine, table } from './bench/models';
+
+type Subcommand = (args: string[]) => Promise<number>;
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  async models(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { runs: { type: 'string' }, json: { type: 'boolean' } } });
+    if (!positionals.length) throw new Error('usage: npm run bench -- models DIR... [--runs N] [--json]');
+    const runs = Number(values.runs ?? 5);
+    const rows = await benchModels(positionals, runs, (l) => console.error(l));
+    console.log(values.json ? JSON.stringify({ machine: machine(), runs, rows }, null, 2) : `Machine: ${machine()}\n\n${table(rows, runs)}`);
+    return rows.some((r) => r.error) ? 1 : 0;
+  },
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const sub = name ? SUBCOMMANDS[name] : undefined;
+if (!sub) {
+  console.error(`usage: npm run bench -- <${Object.keys(SUBCOMMANDS).join('|')}> ...`);
+  process.exitCode = 2;
+} else {
+  sub(rest).then((code) => { process.exitCode = code; }, (e) => { console.error(`bench ${name}: ${(e as Error).message ?? e}`); process.exitCode = 1; });
+}

@@ -1,0 +1,191 @@
+/**
+ * What stages call: `run(modelId, feeds)`. Sessions are created on first use (never at module scope), once per
+ * isolate even when concurrent requests race for the same model, after the memory budget has admitted the model
+ * and before anything is downloaded; a failed load is forgotten so the next request retries it.
+ */
+import { ProblemError } from '../problems';
+import type { ModelStore, StoreDescription } from '../store/model-store';
+import type { MemoryBudget } from './budget';
+import { checkFeeds, checkSessionContract } from './contract';
+import { isVerified, type ModelEntry } from './manifest-types';
+import { OrtRuntime } from './ort-runtime';
+import type { OrtInstance, OrtProvider, OrtSession } from './ort-types';
+import type { TensorData, TensorType } from './tensors';
+
+export interface ModelRuntimeOptions {
+  /** The entries of the configured set (MODEL_SET); a promise because fixture hashes are computed on demand. */
+  entries: ModelEntry[] | Promise<ModelEntry[]>;
+  set: string;
+  store: ModelStore;
+  provider: OrtProvider;
+  budget: MemoryBudget;
+}
+
+export interface ModelStatus {
+  id: string;
+  set: string;
+  title: string;
+  role: string;
+  state: 'idle' | 'loading' | 'loaded' | 'failed';
+  loaded: boolean;
+  verified: boolean;
+  keys: string[];
+  bytes: number | null;
+  peak_wasm_bytes: number;
+  memory_basis: string;
+  fits_budget: boolean;
+  error?: string;
+}
+
+export interface RuntimeDescription {
+  set: string;
+  runtime: string;
+  store: StoreDescription;
+  budget_bytes: number;
+  wasm_heap_bytes: number;
+}
+
+/** A session with the ORT copy it was created in (tensors are made with that copy's Tensor class). */
+interface Loaded { entry: ModelEntry; session: OrtSession; inst: OrtInstance }
+
+export class ModelRuntime {
+  readonly ort: OrtRuntime;
+  private sessions = new Map<string, Promise<Loaded>>();
+  private states = new Map<string, { state: 'loading' | 'loaded' | 'failed'; error?: string }>();
+  /** Sessions created so far, for status and tests (stays at one per model however many requests race). */
+  sessionsCreated = 0;
+
+  constructor(private readonly opts: ModelRuntimeOptions) {
+    this.ort = new OrtRuntime(opts.provider);
+  }
+
+  get store(): ModelStore {
+    return this.opts.store;
+  }
+
+  async entry(id: string): Promise<ModelEntry> {
+    const e = (await this.opts.entries).find((x) => x.id === id);
+    if (!e) throw new ProblemError('internal', `No model "${id}" in the "${this.opts.set}" model set (MODEL_SET).`, { extensions: { model: id } });
+    return e;
+  }
+
+  /** Runs a model on plain tensors; feeds are checked against the manifest contract first. */
+  async run(id: string, feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
+    const { entry, session, inst } = await this.load(id);
+    checkFeeds(entry, feeds);
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new inst.ort.Tensor(t.type, t.data, t.dims)]));
+    let out;
+    try {
+      out = await this.oneAtATime(() => (outputNames ? session.run(ortFeeds, outputNames) : session.run(ortFeeds)));
+    } catch (e) {
+      throw new ProblemError('stage-failed', `Model "${id}" failed to run: ${(e as Error).message ?? e}`, { extensions: { model: id }, cause: e });
+    }
+    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { type: t.type as TensorType, data: t.data as TensorData['data'], dims: t.dims }]));
+  }
+
+  /**
+   * Session runs go one at a time (loads still overlap, so the budget sees them together): the wasm
+   * build is single-threaded, so this costs nothing, and two overlapping runs (an image tower and a
+   * text tower of one request) were seen to fail inside ORT in workerd ("Cannot read properties of
+   * null (reading '3')").
+   */
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.runQueue.then(work);
+    this.runQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private runQueue: Promise<unknown> = Promise.resolve();
+
+  /** Loads (or returns the loaded) session; exposed for warm-up at `prepare` time. */
+  load(id: string): Promise<Loaded> {
+    let p = this.sessions.get(id);
+    if (!p) {
+      const attempt = this.create(id);
+      p = attempt;
+      this.sessions.set(id, attempt);
+      this.states.set(id, { state: 'loading' });
+      attempt.then(
+        () => this.states.set(id, { state: 'loaded' }),
+        (e) => {
+          if (this.sessions.get(id) === attempt) this.sessions.delete(id);
+          this.states.set(id, { state: 'failed', error: String((e as Error)?.message ?? e) });
+        },
+      );
+    }
+    return p;
+  }
+
+  private async create(id: string): Promise<Loaded> {
+    const entry = await this.entry(id);
+    const release = this.opts.budget.admit(this.need(entry), this.ort.heapBytes());
+    try {
+      // ORT's start-up is CPU work and the download is I/O: overlap them
+      const [inst, [graph, ...external]] = await Promise.all([this.ort.ready(), Promise.all(entry.files.map((f) => this.opts.store.load(entry, f)))]);
+      let session: OrtSession;
+      try {
+        session = await inst.ort.InferenceSession.create(graph, {
+          executionProviders: inst.executionProviders,
+          // arena and memory patterns off: they hold on to peak-sized buffers (models.md §1.2)
+          enableCpuMemArena: false,
+          enableMemPattern: false,
+          graphOptimizationLevel: entry.session?.graphOptimizationLevel ?? 'all',
+          externalData: external.map((data, i) => ({ path: baseName(entry.files[i + 1].key), data })),
+        });
+      } catch (e) {
+        throw new ProblemError('stage-failed', `Model "${id}": onnxruntime-web could not create a session from ${entry.files[0].key}: ${(e as Error).message ?? e}`, { extensions: { model: id }, cause: e });
+      }
+      try {
+        checkSessionContract(entry, session);
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
+      this.sessionsCreated++;
+      return { entry, session, inst };
+    } finally {
+      release();
+    }
+  }
+
+  /** Extra memory a load takes: the model's peak heap beyond what a started ORT already holds, plus the file in JS. */
+  private need(entry: ModelEntry) {
+    const base = this.ort.started ? this.ort.baseHeapBytes() : 0;
+    const heap = Math.max(0, entry.memory.peakWasmBytes - base);
+    const file = entry.files.reduce((a, f) => a + (f.bytes ?? 0), 0);
+    return { modelId: entry.id, bytes: heap + file, explain: `peak wasm heap ${(entry.memory.peakWasmBytes / 2 ** 20).toFixed(1)} MB (${entry.memory.basis})${base ? ' less the runtime already started' : ''}, plus the ${(file / 2 ** 20).toFixed(1)} MB file while the session is created` };
+  }
+
+  async list(): Promise<ModelStatus[]> {
+    return (await this.opts.entries).map((e) => {
+      const { state, error } = this.states.get(e.id) ?? { state: 'idle' as const };
+      const bytes = e.files.every((f) => f.bytes !== null) ? e.files.reduce((a, f) => a + f.bytes!, 0) : null;
+      return {
+        id: e.id, set: e.set, title: e.title, role: e.role, state,
+        loaded: state === 'loaded',
+        verified: isVerified(e),
+        keys: e.files.map((f) => f.key),
+        bytes,
+        peak_wasm_bytes: e.memory.peakWasmBytes,
+        memory_basis: e.memory.basis,
+        fits_budget: e.memory.peakWasmBytes + (bytes ?? 0) <= this.opts.budget.limitBytes,
+        ...(error ? { error } : {}),
+      };
+    });
+  }
+
+  describe(): RuntimeDescription {
+    return { set: this.opts.set, runtime: this.opts.provider.name, store: this.opts.store.describe(), budget_bytes: this.opts.budget.limitBytes, wasm_heap_bytes: this.ort.heapBytes() };
+  }
+
+  /** Releases every session and drops the ORT copy: wasm memory never shrinks, so this is the only way to get it back. */
+  async unloadAll(): Promise<void> {
+    const loaded = [...this.sessions.values()];
+    this.sessions.clear();
+    this.states.clear();
+    await Promise.allSettled(loaded.map(async (p) => (await p).session.release()));
+    this.ort.discard();
+  }
+}
+
+const baseName = (key: string) => key.slice(key.lastIndexOf('/') + 1);
