@@ -1,0 +1,28 @@
+/**
+ * The model layer every stage host uses (shared by functions/entail, ground and segment): the
+ * isolate's model runtime for MODEL_SET, its entries, and the tokenizers (generated for the fixture
+ * set, from the model store otherwise). `provider` is where ORT runs: workerd or Node.
+ */
+import type { OrtProvider } from '../shared/onnx/ort-types';
+import type { ModelLayer } from '../shared/stages/host';
+import { storeTokenizers } from '../shared/stages/tokenizers';
+import type { TokenizerSource } from '../shared/stages/session';
+import { fixtureTokenizers } from './fixtures/vision-tokenizer';
+import { modelRuntimeFromEnv, modelSetFromEnv, modelStoreFromEnv, type ModelEnv } from './runtime-from-env';
+
+const tokenizerSources = new Map<string, TokenizerSource>();
+
+export function modelLayer(provider: OrtProvider): ModelLayer {
+  return {
+    runtime: (env) => modelRuntimeFromEnv(env as ModelEnv, provider),
+    entries: (env) => modelSetFromEnv(env as ModelEnv).entries,
+    tokenizers(env) {
+      const { set } = modelSetFromEnv(env as ModelEnv);
+      if (set === 'fixtures') return fixtureTokenizers;
+      const key = JSON.stringify([env.MODEL_STORE ?? null, env.MODEL_ORIGIN_BASE ?? null, env.S3_ENDPOINT ?? null, env.S3_BUCKET ?? null, !!env.MODELS]);
+      let t = tokenizerSources.get(key);
+      if (!t) tokenizerSources.set(key, (t = storeTokenizers(modelStoreFromEnv(env as ModelEnv))));
+      return t;
+    },
+  };
+}

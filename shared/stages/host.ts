@@ -1,0 +1,54 @@
+/**
+ * One stage served by its own host (a stage Worker or a Node process): built in-process from the
+ * host's environment (MODEL_SET, model store, the stage's variables) once per configuration, and
+ * reused. A host always runs its stage itself, whatever *_SERVICE / *_URL say (those are for the api).
+ */
+import type { ModelEntry } from '../onnx/manifest-types';
+import type { ModelRuntime } from '../onnx/model-runtime';
+import type { EntailStage, GroundStage, SegmentStage } from '../pipeline/contracts';
+import { ProblemError } from '../problems';
+import type { LogisticCalibration } from '../vision/calibration';
+import { visionConfigFromEnv } from './config';
+import type { StageKind } from './http-app';
+import { createVisionStages } from './index';
+import { runtimeModelAccess, type TokenizerSource } from './session';
+
+/** What the host's model layer (models/) provides for an environment. */
+export interface ModelLayer {
+  runtime(env: Record<string, unknown>): ModelRuntime;
+  entries(env: Record<string, unknown>): ModelEntry[] | Promise<ModelEntry[]>;
+  tokenizers(env: Record<string, unknown>): TokenizerSource;
+  calibration?: LogisticCalibration;
+}
+
+type StageOf<K extends StageKind> = K extends 'entail' ? EntailStage : K extends 'ground' ? GroundStage : SegmentStage;
+
+const built = new Map<string, Promise<unknown>>();
+
+const CONFIG_KEYS = [
+  'MODEL_SET', 'MODEL_STORE', 'MODEL_ORIGIN_BASE', 'S3_ENDPOINT', 'S3_BUCKET', 'MEMORY_BUDGET_MB', 'VISION_CACHE_IMAGES',
+  'ENTAIL_VISION_MODEL', 'ENTAIL_TEXT_MODEL', 'GROUND_PROVIDER', 'GROUND_MODEL', 'GROUND_MIN_SCORE',
+  'SEGMENT_ENCODER_MODEL', 'SEGMENT_DECODER_MODEL', 'VLM_PROVIDER', 'VLM_BASE_URL', 'VLM_MODEL', 'VLM_BOX_FORMAT', 'VLM_MAX_SIDE',
+];
+
+export function hostStage<K extends StageKind>(kind: K, env: Record<string, unknown>, layer: ModelLayer, deps: { fetch?: typeof fetch } = {}): Promise<StageOf<K>> {
+  const key = JSON.stringify([kind, ...CONFIG_KEYS.map((k) => env[k] ?? null)]);
+  let p = built.get(key) as Promise<StageOf<K>> | undefined;
+  if (!p) {
+    p = (async () => {
+      const entries = await layer.entries(env);
+      const r = visionConfigFromEnv(env, { entries, calibration: layer.calibration });
+      const only = { entail: null, ground: null, segment: null, [kind]: r.config[kind] };
+      const needsModels = !(kind === 'ground' && r.config.ground?.provider === 'vlm');
+      const models = needsModels ? runtimeModelAccess(layer.runtime(env), layer.tokenizers(env)) : undefined;
+      const stage = createVisionStages(only, { models, fetch: deps.fetch, ai: env.AI as Ai | undefined })[kind];
+      if (!stage) {
+        throw new ProblemError('stage-failed', `the ${kind} stage is not configured on this host: ${r.problems.join('; ') || `set ${(r.missing[kind] ?? []).join(', ')}`}`, { extensions: { dependency: kind, missing: r.missing[kind] ?? [] } });
+      }
+      return stage as StageOf<K>;
+    })();
+    p.catch(() => { if (built.get(key) === p) built.delete(key); });
+    built.set(key, p);
+  }
+  return p;
+}

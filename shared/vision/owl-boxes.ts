@@ -1,0 +1,59 @@
+/**
+ * From OWL-ViT's per-patch outputs to one box per query: the arg-max patch of the query's logits
+ * (a referring expression names one thing, so no threshold list and no NMS), probability
+ * sigmoid(logit), normalized (cx, cy, w, h) of the model canvas -> corners (transformers'
+ * center_to_corners_format) -> image pixels, clamped to the image.
+ */
+import type { Box } from '../pipeline/contracts';
+import type { FrameMap, Size } from './image-input';
+
+export interface QueryBox {
+  box: Box;
+  score: number;
+  /** The patch the box came from. */
+  patch: number;
+}
+
+export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
+
+export function cxcywhToPixels(cx: number, cy: number, w: number, h: number, canvas: Size, map: FrameMap): Box {
+  const px = (v: number) => clamp((v * canvas.width + map.offsetX) * map.scaleX, map.width);
+  const py = (v: number) => clamp((v * canvas.height + map.offsetY) * map.scaleY, map.height);
+  return { x1: px(cx - 0.5 * w), y1: py(cy - 0.5 * h), x2: px(cx + 0.5 * w), y2: py(cy + 0.5 * h) };
+}
+
+/**
+ * `logits` dims [1, N, T], `predBoxes` dims [1, N, 4]; one entry per query t, null when the best
+ * probability is below `minScore` or the box is empty after clamping (it lies in the padding).
+ */
+export function bestBoxPerQuery(
+  logits: Float32Array, logitDims: readonly number[], predBoxes: Float32Array, boxDims: readonly number[], canvas: Size, map: FrameMap, minScore = 0,
+): (QueryBox | null)[] {
+  if (logitDims.length !== 3 || boxDims.length !== 3 || boxDims[2] !== 4 || logitDims[1] !== boxDims[1]) {
+    throw new Error(`OWL outputs have unexpected shapes: logits [${logitDims}], pred_boxes [${boxDims}]`);
+  }
+  const [, n, t] = logitDims;
+  const out: (QueryBox | null)[] = [];
+  for (let q = 0; q < t; q++) {
+    let best = -1;
+    let bestLogit = -Infinity;
+    for (let p = 0; p < n; p++) {
+      const l = logits[p * t + q];
+      if (l > bestLogit) {
+        bestLogit = l;
+        best = p;
+      }
+    }
+    const score = sigmoid(bestLogit);
+    if (best < 0 || score < minScore) {
+      out.push(null);
+      continue;
+    }
+    const b = predBoxes.subarray(best * 4, best * 4 + 4);
+    const box = cxcywhToPixels(b[0], b[1], b[2], b[3], canvas, map);
+    out.push(box.x2 > box.x1 && box.y2 > box.y1 ? { box, score, patch: best } : null);
+  }
+  return out;
+}
