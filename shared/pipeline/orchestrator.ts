@@ -59,11 +59,22 @@ export interface PipelineResult {
 
 type StageName = 'entail' | 'ground' | 'segment';
 
+/**
+ * Progress as the answer is made, for streaming: the entities once the LLM has answered, then each
+ * entity again whenever a stage fills more of it (groundability, then box, then mask).
+ */
+export type PipelineEvent =
+  | { type: 'entities'; entities: PipelineEntity[]; dropped: RecognizeOutput['dropped'] }
+  | { type: 'entity'; stage: StageName; index: number; entity: PipelineEntity };
+
+export type PipelineListener = (event: PipelineEvent) => void;
+
 export async function runPipeline(
   req: PipelineRequest,
   intake: (signal: AbortSignal) => Promise<IntakeResult>,
   stages: PipelineStages,
   signal?: AbortSignal,
+  onEvent: PipelineListener = () => undefined,
 ): Promise<PipelineResult> {
   const timer = new StageTimer();
   // One failure (a bad image, a dead LLM) cancels the other branch instead of letting it run on.
@@ -98,9 +109,10 @@ export async function runPipeline(
       ...e, groundable: null, entailment_score: null, box: null, mask: null,
     }));
 
+    onEvent({ type: 'entities', entities: entities.map((e) => ({ ...e })), dropped: recognition.dropped });
     if (entities.length > 0) {
       await preparedP;
-      await attachVisualEvidence(entities, image, stages, req.masks, timer, warnings);
+      await attachVisualEvidence(entities, image, stages, req.masks, timer, warnings, onEvent);
     }
     for (const s of ['entail', 'ground', ...(req.masks ? ['segment'] : [])] as StageName[]) {
       if (!stages[s]) warnings.push(`${s} stage is not configured: its fields are null`);
@@ -125,7 +137,9 @@ async function prepareStages(image: IntakeImage, stages: PipelineStages, masks: 
 
 async function attachVisualEvidence(
   entities: PipelineEntity[], image: IntakeImage, stages: PipelineStages, masks: boolean, timer: StageTimer, warnings: string[],
+  onEvent: PipelineListener,
 ) {
+  const emit = (stage: StageName, e: PipelineEntity) => onEvent({ type: 'entity', stage, index: entities.indexOf(e), entity: { ...e } });
   const key = image.sha256;
   const px = image.pixels;
   // Stages see the (possibly platform-downscaled) pixels; answers are in original display pixels.
@@ -136,6 +150,7 @@ async function attachVisualEvidence(
   entities.forEach((e, i) => {
     e.groundable = entailments[i].groundable;
     e.entailment_score = entailments[i].score;
+    emit('entail', e);
   });
 
   const groundable = entities.filter((e) => e.groundable);
@@ -144,6 +159,7 @@ async function attachVisualEvidence(
   groundable.forEach((e, i) => {
     const g = groundings[i];
     e.box = g ? { ...scaleBox(g.box, toOriginal, image), score: g.score } : null;
+    emit('ground', e);
   });
   const boxed = groundable.filter((e) => e.box);
   if (groundable.length > boxed.length) warnings.push(`${groundable.length - boxed.length} groundable entities got no box`);
@@ -155,6 +171,7 @@ async function attachVisualEvidence(
   boxed.forEach((e, i) => {
     const s = segs[i];
     e.mask = { size: s.mask.size, counts: s.mask.counts, area: s.area, score: s.score };
+    emit('segment', e);
   });
 }
 

@@ -106,3 +106,22 @@ describe('pipeline ordering and concurrency', () => {
     await expect(runPipeline(req(), intakeDouble(log, image), stages)).rejects.toMatchObject({ kind: 'stage-failed', status: 502, message: 'ground stage failed: boom' });
   });
 });
+
+describe('pipeline events (for streaming)', () => {
+  it('announces the entities after the LLM, then each entity as every stage fills it', async () => {
+    const { log, llm, stages, image } = setup();
+    llm.open();
+    const events: string[] = [];
+    const result = await runPipeline(req(true), intakeDouble(log, image), stages, undefined, (e) =>
+      events.push(e.type === 'entities' ? `entities:${e.entities.length}` : `${e.stage}:${e.index}:${e.entity.groundable}:${e.entity.box !== null}:${e.entity.mask !== null}`),
+    );
+    expect(events).toEqual([
+      'entities:3',
+      'entail:0:true:false:false', 'entail:1:false:false:false', 'entail:2:true:false:false',
+      'ground:0:true:true:false', 'ground:2:true:true:false',
+      'segment:0:true:true:true', 'segment:2:true:true:true',
+    ]);
+    // Events carry copies: later stages do not rewrite what was already sent.
+    expect(result.entities[0].mask).not.toBeNull();
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The public API: middleware order is request id -> request log -> CORS -> body limit/media type ->
+ * route. Every failure leaves as RFC 9457 problem+json through `errorResponse`.
+ */
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { limitsFromEnv } from '../../shared/config';
+import { ProblemError } from '../../shared/problems';
+import type { AppEnv } from './env';
+import { errorResponse, problemResponse } from './problem';
+import { requestLog } from './request-log';
+import { createRouter } from './router';
+import { health } from './routes/health';
+import { models } from './routes/models';
+import { recognize } from './routes/recognize';
+
+export const VERSION = '0.1.0';
+const BODY_TYPES = ['application/json', 'multipart/form-data'];
+
+export function createApp() {
+  const app = createRouter();
+
+  // Reuse Cloudflare's Ray ID so our logs line up with the platform's.
+  app.use('*', requestId({ generator: (c) => c.req.header('cf-ray') ?? crypto.randomUUID() }));
+  app.use('*', requestLog());
+  app.use('*', cors({ origin: '*', exposeHeaders: ['x-request-id', 'retry-after'] }));
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+    if (!type || !BODY_TYPES.includes(type)) {
+      return problemResponse(c, 'unsupported-media-type', `Send the body as ${BODY_TYPES.join(' or ')}; got ${type ?? 'no Content-Type'}.`);
+    }
+    const maxSize = limitsFromEnv(c.env).maxBodyBytes;
+    return bodyLimit({
+      maxSize,
+      onError: (c) => problemResponse(c, 'body-too-large', `The request body is larger than ${maxSize} bytes.`, { limit_bytes: maxSize }),
+    })(c, next);
+  });
+
+  app.route('/', health);
+  app.route('/', models);
+  app.route('/', recognize);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'GMNER edge API',
+      version: VERSION,
+      description: 'Grounded multimodal named entity recognition: entities, their expansions, whether each is visible in the image, its box and mask (RiVEG method).',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'GMNER edge API' }));
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app.routes, c.req.path, c.req.method);
+    if (allowed.length) {
+      const res = problemResponse(c, 'method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}.`);
+      res.headers.set('allow', allowed.join(', '));
+      return res;
+    }
+    return problemResponse(c, 'not-found', `No route ${c.req.method} ${c.req.path}. See /docs.`);
+  });
+  app.onError((err, c) => errorResponse(c, err));
+  return app;
+}
+
+/** Methods registered for a path (ignoring middleware), to tell 405 from 404. */
+function allowedMethods(routes: { method: string; path: string }[], path: string, method: string): string[] {
+  const found = new Set<string>();
+  for (const r of routes) {
+    if (r.method === 'ALL' || r.method === method) continue;
+    if (patternToRegExp(r.path).test(path)) found.add(r.method);
+  }
+  if (found.has('GET')) found.add('HEAD');
+  return [...found].sort();
+}
+
+const patternToRegExp = (p: string) => new RegExp('^' + p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*') + '/?$');
+
+export { ProblemError };

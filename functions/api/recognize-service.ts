@@ -1,0 +1,58 @@
+/**
+ * One recognition, from a checked request to the public answer. The synchronous route, the SSE
+ * stream and the job consumer all call this, so every way in gives the same answer.
+ */
+import type { RecognizeAnswer, RecognizeOptions } from '../../shared/api/schemas';
+import { flag } from '../../shared/config';
+import { runPipeline, type PipelineListener } from '../../shared/pipeline/orchestrator';
+import { ProblemError } from '../../shared/problems';
+import type { ApiBindings } from './env';
+import { describeStages, imageIntake, pipelineStages, type ImageSource } from './wiring';
+
+export interface RecognizeCall {
+  text: string;
+  source: ImageSource;
+  options: RecognizeOptions;
+}
+
+export async function recognizePost(
+  env: ApiBindings, call: RecognizeCall, requestId: string, signal?: AbortSignal, onEvent?: PipelineListener,
+): Promise<RecognizeAnswer> {
+  const stages = await pipelineStages(env);
+  if (!stages.recognize) {
+    throw new ProblemError('llm-not-configured', `No LLM is configured. Set ${stages.missingLlm.join(', ')} (see the README, Configuration).`, {
+      extensions: { missing: stages.missingLlm },
+    });
+  }
+  const result = await runPipeline(
+    {
+      text: call.text, labels: call.options.labels, masks: call.options.masks, caption: call.options.caption,
+      image_url: flag(env.LLM_SEND_IMAGE, false) ? imageUrlForLlm(call.source) : undefined,
+      request_id: requestId,
+    },
+    (s) => imageIntake(env, call.source, s),
+    { recognize: stages.recognize, entail: stages.entail, ground: stages.ground, segment: stages.segment },
+    signal,
+    onEvent,
+  );
+  const u = result.recognition.usage;
+  return {
+    id: requestId,
+    image: { width: result.image.width, height: result.image.height, format: result.image.format },
+    entities: result.entities,
+    dropped: result.recognition.dropped,
+    models: Object.fromEntries((await describeStages(env)).map((s) => [s.stage, s])),
+    timings_ms: result.timings_ms,
+    usage: { llm_calls: u.calls, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens },
+    warnings: result.warnings,
+  };
+}
+
+/** Multimodal LLMs get the image as the client gave it: its URL, or a data: URL of the bytes. */
+function imageUrlForLlm(source: ImageSource): string {
+  if (source.kind === 'url') return source.url;
+  if (source.kind === 'base64') return source.data.startsWith('data:') ? source.data : `data:${source.media_type ?? 'image/jpeg'};base64,${source.data}`;
+  let binary = '';
+  for (let i = 0; i < source.bytes.length; i += 0x8000) binary += String.fromCharCode(...source.bytes.subarray(i, i + 0x8000));
+  return `data:${source.media_type ?? 'image/jpeg'};base64,${btoa(binary)}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * POST /v1/recognize end to end inside workerd: real intake (codecs, limits), the real recognizer
+ * against the recorded OpenAI-compatible server on loopback, the orchestrator, the answer's shape.
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../functions/api/app';
+import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
+import { BLUE, RED, encodePng, handPng, makeImage, toBase64 } from '../support/images';
+
+const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
+const ENTITIES = [
+  { text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' },
+  { text: 'Chase Center', type: 'LOC', fine_type: null, expansion: 'an indoor arena in San Francisco' },
+];
+
+const app = createApp();
+let scriptN = 0;
+/** Registers the LLM's answers for one test and returns the env that points the API at them. */
+async function llmAnswering(answers: string[], extra: Record<string, string> = {}) {
+  const id = `api-${++scriptN}-${Date.now()}`;
+  const r = await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers }) });
+  expect(r.status).toBe(200);
+  return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, ...extra } as Record<string, unknown>;
+}
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const png = () => encodePng(makeImage(48, 32, (x) => (x < 24 ? RED : BLUE)));
+
+describe('POST /v1/recognize', () => {
+  it('answers entities with UTF-16 spans, expansions and the image size (JSON, inline image)', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
+    const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()), media_type: 'image/png' } }), e);
+    expect(res.status).toBe(200);
+    const body = await res.json<any>();
+    expect(body.id).toBe(res.headers.get('x-request-id'));
+    expect(body.image).toEqual({ width: 48, height: 32, format: 'png' });
+    expect(body.entities).toHaveLength(2);
+    for (const ent of body.entities) expect(TEXT.slice(ent.start, ent.end)).toBe(ent.text);
+    expect(body.entities[0]).toMatchObject({ text: 'Kevin Durant', start: 18, end: 30, type: 'PER', groundable: null, box: null, mask: null });
+    expect(body.entities[0].expansion).toContain('an American basketball player');
+    expect(body.usage).toMatchObject({ llm_calls: 1 });
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+    expect(body.models.recognize).toMatchObject({ configured: true, provider: 'openai' });
+    expect(body.models.entail).toMatchObject({ configured: false });
+    expect(body.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^entail stage is not configured/)]));
+    expect(Object.keys(body.timings_ms)).toEqual(expect.arrayContaining(['intake', 'recognize', 'total']));
+  });
+
+  it('takes the same request as multipart/form-data, with options as JSON', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
+    const form = new FormData();
+    form.set('text', TEXT);
+    form.set('image', new File([await png()], 'photo.png', { type: 'image/png' }));
+    form.set('options', JSON.stringify({ labels: 'gmner', masks: true }));
+    const res = await app.request('/v1/recognize', { method: 'POST', body: form }, e);
+    expect(res.status).toBe(200);
+    const body = await res.json<any>();
+    expect(body.entities.map((x: any) => x.text)).toEqual(['Kevin Durant', 'Chase Center']);
+    expect(body.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^segment stage is not configured/)]));
+  });
+
+  it('reports a declared media type that the bytes contradict, and reads the bytes', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: [] })]);
+    const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()), media_type: 'image/jpeg' } }), e);
+    expect(res.status).toBe(200);
+    const body = await res.json<any>();
+    expect(body.image.format).toBe('png');
+    expect(body.entities).toEqual([]);
+    expect(body.warnings.join(' ')).toMatch(/image\/jpeg/);
+  });
+
+  it('413 for a decompression bomb, before decoding', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
+    // A valid 1x1 PNG whose header claims 60000 x 60000 pixels.
+    const bomb = await handPng({ width: 1, height: 1, colorType: 2, rows: [[255, 0, 0]] });
+    new DataView(bomb.buffer, bomb.byteOffset).setUint32(16, 60000);
+    new DataView(bomb.buffer, bomb.byteOffset).setUint32(20, 60000);
+    const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(bomb) } }), e);
+    expect(res.status).toBe(413);
+    const body = await res.json<any>();
+    expect(body.type).toMatch(/image-too-large$/);
+  });
+
+  it('415 for an image format we do not read, 422 for a private image URL', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES }), JSON.stringify({ entities: ENTITIES })]);
+    const gif = new TextEncoder().encode('GIF89a\x01\x00\x01\x00\x00\x00\x00;');
+    const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(gif) } }), e);
+    expect(res.status).toBe(415);
+    expect((await res.json<any>()).type).toMatch(/image-unsupported$/);
+    const url = await app.request('/v1/recognize', json({ text: TEXT, image: { url: 'https://192.168.1.10/cat.jpg' } }), e);
+    expect(url.status).toBe(422);
+    expect((await url.json<any>()).type).toMatch(/image-url-refused$/);
+  });
+
+  it('502 naming the LLM when the provider keeps failing', async () => {
+    const e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `fail500?t=api-${Date.now()}`, LLM_MAX_RETRIES: '1' };
+    const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()) } }), e);
+    expect(res.status).toBe(502);
+    const body = await res.json<any>();
+    expect(body.type).toMatch(/llm-failed$/);
+    expect(body.dependency).toBe('llm');
+  });
+});
+
+describe('POST /v1/recognize with MODEL_SET=fixtures (every stage through onnxruntime-web)', () => {
+  it('fills groundable, score, box and mask from the fixture models, and reports them loaded', async () => {
+    const e = { ...(await llmAnswering([JSON.stringify({ entities: ENTITIES })])), MODEL_SET: 'fixtures' };
+    // A white block on black: the fixture detector boxes the brightest patch, the decoder masks the box.
+    const image = makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
+    const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await encodePng(image)) }, options: { masks: true } }), e);
+    expect(res.status).toBe(200);
+    const body = await res.json<any>();
+    expect(body.entities).toHaveLength(2);
+    // The fixture towers make both long expansions groundable under the default calibration.
+    expect(body.entities.map((x: any) => x.groundable)).toEqual([true, true]);
+    for (const ent of body.entities) {
+      expect(typeof ent.groundable).toBe('boolean');
+      expect(ent.entailment_score).toBeGreaterThanOrEqual(0);
+      expect(ent.entailment_score).toBeLessThanOrEqual(1);
+      if (!ent.groundable) {
+        expect(ent.box).toBeNull();
+        expect(ent.mask).toBeNull();
+        continue;
+      }
+      // The box lies on the white block, in the 96 x 64 frame of the image as sent.
+      const cx = (ent.box.x1 + ent.box.x2) / 2, cy = (ent.box.y1 + ent.box.y2) / 2;
+      expect(cx).toBeGreaterThan(32);
+      expect(cx).toBeLessThan(64);
+      expect(cy).toBeGreaterThan(16);
+      expect(cy).toBeLessThan(48);
+      expect(ent.mask.size).toEqual([64, 96]);
+      expect(ent.mask.area).toBeGreaterThan(0);
+    }
+    for (const s of ['entail', 'ground', 'segment']) expect(body.models[s]).toMatchObject({ configured: true, placement: 'in-process', loaded: true });
+    expect(body.warnings.join(' ')).not.toMatch(/not configured/);
+    expect(Object.keys(body.timings_ms)).toEqual(expect.arrayContaining(['entail_prepare', 'ground_prepare', 'segment_prepare', 'entail']));
+  });
+});
