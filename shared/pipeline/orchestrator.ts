@@ -9,7 +9,7 @@
 import type { IntakeImage } from '../image/types';
 import { ProblemError, isProblem } from '../problems';
 import type {
-  Box, EntailStage, GroundStage, LabelSet, RecognizeOutput, Recognizer, SegmentStage,
+  Box, EntailStage, GroundStage, LabelSet, RecognizedEntity, RecognizeOutput, Recognizer, SegmentStage,
 } from './contracts';
 import { StageTimer } from './timer';
 
@@ -36,13 +36,8 @@ export interface PipelineStages {
   segment?: SegmentStage | null;
 }
 
-export interface PipelineEntity {
-  text: string;
-  start: number;
-  end: number;
-  type: string;
-  fine_type: string | null;
-  expansion: string;
+/** A recognized entity with what the vision stages found; a field stays null when its stage did not run. */
+export interface PipelineEntity extends RecognizedEntity {
   groundable: boolean | null;
   entailment_score: number | null;
   box: (Box & { score: number }) | null;
