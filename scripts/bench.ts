@@ -2,6 +2,10 @@
 /**
  * Benchmarks (not tests): npm run bench -- <subcommand> ...
  *   models DIR... [--runs N] [--json]   per .onnx file: session-create time, median run latency, peak wasm heap
+ *   pipeline [--runs 5] [--llm-ms 1500] [--entities 1,3,8] [--masks both|on|off] [--lookalikes DIR] [--groundable 1]
+ *            [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]
+ *                                      the pipeline in workerd over the look-alikes vs RiVEG's order; each function alone
+ *                                      (tables on stdout; every run also leaves its raw numbers in .tmp/bench-pipeline/last.json)
  * Each subcommand lives in scripts/bench/<name>.ts and registers one line in SUBCOMMANDS.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +22,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     console.log(values.json ? JSON.stringify({ machine: machine(), runs, rows }, null, 2) : `Machine: ${machine()}\n\n${table(rows, runs)}`);
     return rows.some((r) => r.error) ? 1 : 0;
   },
+  pipeline: async (args) => (await import('./bench/pipeline')).pipelineCommand(args),
+  jobs: async (args) => (await import('./bench/jobs')).jobsCommand(args),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -9,6 +9,7 @@ const setups: Array<() => Promise<{ default: Setup }>> = [
   // one line per loopback service, e.g. () => import('./setup/llm-server'),
   () => import('./setup/s3'),
   () => import('./setup/llm-server'),
+  () => import('./setup/callbacks'),
 ];
 
 export default async function setup(): Promise<Teardown> {

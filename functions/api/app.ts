@@ -1,6 +1,7 @@
 /**
  * The public API: middleware order is request id -> request log -> CORS -> body limit/media type ->
- * route. Every failure leaves as RFC 9457 problem+json through `errorResponse`.
+ * accounting on /v1 (Bearer key, rate limit and quota, Idempotency-Key, usage record; see
+ * accounts/middleware.ts) -> route. Every failure leaves as RFC 9457 problem+json through `errorResponse`.
  */
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
@@ -8,24 +9,32 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { limitsFromEnv } from '../../shared/config';
 import { ProblemError } from '../../shared/problems';
+import { accounting, documentAccounting } from './accounts';
 import type { AppEnv } from './env';
+import { HOOKS_PREFIX, hooks, jobs } from './jobs';
 import { errorResponse, problemResponse } from './problem';
 import { requestLog } from './request-log';
 import { createRouter } from './router';
 import { health } from './routes/health';
 import { models } from './routes/models';
 import { recognize } from './routes/recognize';
+import { usage } from './routes/usage';
 
 export const VERSION = '0.1.0';
 const BODY_TYPES = ['application/json', 'multipart/form-data'];
 
-export function createApp() {
+export interface AppOptions {
+  /** false only to measure the accounting path against the same app without it (scripts/measure-accounting.ts). */
+  accounting?: boolean;
+}
+
+export function createApp(options: AppOptions = {}) {
   const app = createRouter();
 
   // Reuse Cloudflare's Ray ID so our logs line up with the platform's.
   app.use('*', requestId({ generator: (c) => c.req.header('cf-ray') ?? crypto.randomUUID() }));
   app.use('*', requestLog());
-  app.use('*', cors({ origin: '*', exposeHeaders: ['x-request-id', 'retry-after'] }));
+  app.use('*', cors({ origin: '*', exposeHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy', 'idempotent-replayed'] }));
   app.use('/v1/*', async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
@@ -38,12 +47,21 @@ export function createApp() {
       onError: (c) => problemResponse(c, 'body-too-large', `The request body is larger than ${maxSize} bytes.`, { limit_bytes: maxSize }),
     })(c, next);
   });
+  if (options.accounting !== false) {
+    // Inbound webhooks authenticate by their signature (jobs/hooks.ts), not by a Bearer key.
+    const accounts = accounting();
+    app.use('/v1/*', (c, next) => (c.req.path.startsWith(HOOKS_PREFIX) ? next() : accounts(c, next)));
+  }
 
   app.route('/', health);
   app.route('/', models);
   app.route('/', recognize);
+  app.route('/', usage);
+  app.route('/', jobs);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+  documentAccounting(app);
+  app.route('/', hooks); // after documentAccounting: no Bearer key, no Idempotency-Key
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

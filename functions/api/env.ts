@@ -1,10 +1,18 @@
 import type { RequestIdVariables } from 'hono/request-id';
+import type { ApiKey } from './accounts/keys';
+import type { ApiKeyMeter } from './accounts/meter';
 
 /** Bindings and vars of the api Worker (wrangler.toml). Every var is optional: defaults live in code. */
 export interface ApiBindings {
   IMAGES?: ImagesBinding;
   MODELS?: R2Bucket;
   AI?: Ai;
+  /** Accounts: API keys (hashed) and the usage ledger (infra/migrations). */
+  DB?: D1Database;
+  /** Accounts: one ApiKeyMeter per key (rate limit, monthly quota, Idempotency-Key state). */
+  METER?: DurableObjectNamespace<ApiKeyMeter>;
+  /** Jobs: the gmner-jobs queue (functions/api/jobs); messages are `{ v: 1, job_id }`. */
+  JOBS?: Queue;
   [name: string]: unknown;
 }
 
@@ -13,5 +21,20 @@ export type AppEnv = {
   Variables: RequestIdVariables & {
     /** Stage timings the request log line reports. */
     timings?: Record<string, number>;
+    /** The authenticated key; set on every /v1 request by the accounting middleware. */
+    apiKey: ApiKey;
+    /**
+     * What a POST answer costs, set by routes the accounting middleware does not bill by default
+     * (POST /v1/recognize is billed 1 unit without it). `null`: billed elsewhere (a job, through
+     * recordUsage() when it runs). Answers >= 500 are never billed.
+     */
+    metering?: Metering | null;
   };
 };
+
+/** The billable cost of one answer (see README, Accounts). */
+export interface Metering {
+  units: number;
+  llm_tokens?: number;
+  model_ms?: number;
+}

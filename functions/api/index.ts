@@ -1,9 +1,14 @@
 /** The public Worker's entry: routes through Hono. */
 import { createApp } from './app';
 import type { ApiBindings } from './env';
+import { handleQueue } from './jobs';
+
+export { ApiKeyMeter } from './accounts/meter';
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  // Jobs (gmner-jobs) and their dead letters (gmner-jobs-dlq): functions/api/jobs/consumer.ts.
+  queue: handleQueue,
 } satisfies ExportedHandler<ApiBindings>;

@@ -1,12 +1,18 @@
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
+import { issueKey } from '../support/accounts';
 
 const PROBLEM = 'application/problem+json';
 const app = createApp();
 /** The wrangler.toml environment without any LLM variables, as on a fresh machine. */
 const bareEnv = { ...env } as Record<string, unknown>;
 for (const k of Object.keys(bareEnv)) if (k.startsWith('LLM_')) delete bareEnv[k];
+/** `authorization: Bearer <key>` of a key issued into this file's D1: every /v1 route requires one. */
+let auth: Record<string, string> = {};
+beforeAll(async () => {
+  auth = (await issueKey({ name: 'api-errors' })).auth;
+});
 
 async function problem(res: Response) {
   expect(res.headers.get('content-type')).toBe(PROBLEM);
@@ -19,7 +25,7 @@ async function problem(res: Response) {
   return body;
 }
 
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
 const validBody = { text: 'Kevin Durant at Oracle Arena', image: { url: 'https://example.com/a.jpg' } };
 
 describe('service routes', () => {
@@ -50,8 +56,18 @@ describe('service routes', () => {
     expect(await res.text()).toContain('/openapi.json');
   });
 
+  it('needs no API key for /healthz, /openapi.json and /docs, and one for /v1', async () => {
+    for (const path of ['/healthz', '/openapi.json', '/docs']) {
+      const res = await exports.default.fetch(`http://x${path}`);
+      expect(res.status, path).toBe(200);
+    }
+    const v1 = await exports.default.fetch('http://x/v1/models');
+    expect(v1.status).toBe(401);
+    expect(v1.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  });
+
   it('reports each stage on /v1/models, saying what is not configured', async () => {
-    const res = await app.request('/v1/models', {}, bareEnv);
+    const res = await app.request('/v1/models', { headers: auth }, bareEnv);
     expect(res.status).toBe(200);
     const { stages } = await res.json<{ stages: any[] }>();
     expect(stages.map((s) => s.stage)).toEqual(['recognize', 'entail', 'ground', 'segment']);
@@ -62,13 +78,13 @@ describe('service routes', () => {
 
 describe('problem answers', () => {
   it('404 for an unknown route', async () => {
-    const res = await exports.default.fetch('http://x/v1/nothing-here');
+    const res = await exports.default.fetch('http://x/v1/nothing-here', { headers: auth });
     expect(res.status).toBe(404);
     expect((await problem(res)).type).toMatch(/not-found$/);
   });
 
   it('405 with Allow for a known route and the wrong method', async () => {
-    const res = await exports.default.fetch('http://x/v1/recognize');
+    const res = await exports.default.fetch('http://x/v1/recognize', { headers: auth });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
     expect((await problem(res)).type).toMatch(/method-not-allowed$/);
@@ -103,7 +119,7 @@ describe('problem answers', () => {
   });
 
   it('422 for malformed JSON and for unknown fields', async () => {
-    const bad = await exports.default.fetch('http://x/v1/recognize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": ' });
+    const bad = await exports.default.fetch('http://x/v1/recognize', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"text": ' });
     expect(bad.status).toBe(422);
     await problem(bad);
     const extra = await exports.default.fetch('http://x/v1/recognize', json({ ...validBody, colour: 'red' }));
@@ -114,7 +130,7 @@ describe('problem answers', () => {
     const form = new FormData();
     form.set('text', 'Kevin Durant');
     form.set('options', '{"labels": "wrong"}');
-    const res = await exports.default.fetch('http://x/v1/recognize', { method: 'POST', body: form });
+    const res = await exports.default.fetch('http://x/v1/recognize', { method: 'POST', body: form, headers: auth });
     expect(res.status).toBe(422);
     const pointers = (await problem(res)).errors.map((e: any) => e.pointer);
     expect(pointers).toEqual(expect.arrayContaining(['#/image', '#/options/labels']));

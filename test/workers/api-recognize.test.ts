@@ -3,9 +3,10 @@
  * against the recorded OpenAI-compatible server on loopback, the orchestrator, the answer's shape.
  */
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
+import { issueKey } from '../support/accounts';
 import { BLUE, RED, encodePng, handPng, makeImage, toBase64 } from '../support/images';
 
 const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
@@ -23,7 +24,12 @@ async function llmAnswering(answers: string[], extra: Record<string, string> = {
   expect(r.status).toBe(200);
   return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, ...extra } as Record<string, unknown>;
 }
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** `authorization: Bearer <key>` of a key issued into this file's D1: every /v1 route requires one. */
+let auth: Record<string, string> = {};
+beforeAll(async () => {
+  auth = (await issueKey({ name: 'api-recognize' })).auth;
+});
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
 const png = () => encodePng(makeImage(48, 32, (x) => (x < 24 ? RED : BLUE)));
 
 describe('POST /v1/recognize', () => {
@@ -52,7 +58,7 @@ describe('POST /v1/recognize', () => {
     form.set('text', TEXT);
     form.set('image', new File([await png()], 'photo.png', { type: 'image/png' }));
     form.set('options', JSON.stringify({ labels: 'gmner', masks: true }));
-    const res = await app.request('/v1/recognize', { method: 'POST', body: form }, e);
+    const res = await app.request('/v1/recognize', { method: 'POST', body: form, headers: auth }, e);
     expect(res.status).toBe(200);
     const body = await res.json<any>();
     expect(body.entities.map((x: any) => x.text)).toEqual(['Kevin Durant', 'Chase Center']);

@@ -8,6 +8,7 @@ import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
 import { recognizePost, type RecognizeCall } from '../recognize-service';
 import { createRouter } from '../router';
+import { streamRecognize, wantsEventStream } from '../stream';
 import type { ImageSource } from '../wiring';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
@@ -29,7 +30,14 @@ const route = createRoute({
     },
   },
   responses: {
-    200: { description: 'The entities', content: { 'application/json': { schema: RecognizeAnswerSchema } } },
+    200: {
+      description: 'The entities; with `Accept: text/event-stream`, Server-Sent Events as the answer is made: `entities` after the LLM, '
+        + '`entity` ({stage, index, entity}) as each stage fills one, then `answer` (this JSON) or `error` (a problem)',
+      content: {
+        'application/json': { schema: RecognizeAnswerSchema },
+        'text/event-stream': { schema: { type: 'string' } },
+      },
+    },
     413: problem('Body or image too large'),
     415: problem('Unsupported media type (of the body or of the image)'),
     422: problem('Validation failed'),
@@ -44,6 +52,7 @@ recognize.openAPIRegistry.register('RecognizeRequest', RecognizeRequestSchema);
 recognize.openAPIRegistry.register('RecognizeForm', RecognizeFormSchema);
 recognize.openapi(route, async (c) => {
   const call = await parseRecognizeRequest(c);
+  if (wantsEventStream(c.req.header('accept'))) return streamRecognize(c, call);
   const answer = await recognizePost(c.env, call, c.get('requestId'), c.req.raw.signal);
   c.set('timings', answer.timings_ms);
   return c.json(answer, 200);

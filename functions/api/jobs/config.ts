@@ -1,0 +1,52 @@
+/** Settings of jobs, callbacks and inbound webhooks, read from the Worker's vars with defaults. */
+import { flag, positiveInt } from '../../../shared/config';
+
+export interface JobsConfig {
+  /**
+   * Seconds before redelivery after failed attempt n (1-based: delay n-1; the last one repeats).
+   * Covers the queue's max_retries (wrangler.toml): 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h.
+   */
+  retryDelays: number[];
+  /** Each callback attempt is abandoned after this long (counts as a failure). */
+  callbackTimeoutMs: number;
+  /** A callback body above this is sent without `result` (the receiver GETs status_url instead). */
+  callbackMaxBytes: number;
+  /** The stored input of one job (an inline image counts in base64); D1 rows hold at most 2 MB. */
+  maxInputBytes: number;
+  /** Development only: admit http:// and loopback callback URLs (localhost, 127.0.0.0/8, ::1). */
+  allowInsecureCallbackUrls: boolean;
+  /** Inbound webhooks: accepted distance of `webhook-timestamp` from now, seconds. */
+  hookToleranceSeconds: number;
+}
+
+export const DEFAULT_RETRY_DELAYS = [5, 30, 120, 600, 1800, 3600, 10800, 21600];
+/** Queues accept delays up to 12 h (24 h in the newest limits page); keep to the older bound. */
+export const MAX_DELAY_SECONDS = 43_200;
+
+export function jobsConfig(env: Record<string, unknown>): JobsConfig {
+  return {
+    retryDelays: delays(env.JOB_RETRY_DELAYS) ?? DEFAULT_RETRY_DELAYS,
+    callbackTimeoutMs: positiveInt(env.CALLBACK_TIMEOUT_MS, 15_000),
+    callbackMaxBytes: positiveInt(env.CALLBACK_MAX_BYTES, 64 * 1024),
+    maxInputBytes: positiveInt(env.JOB_MAX_INPUT_BYTES, 1024 * 1024),
+    allowInsecureCallbackUrls: flag(env.ALLOW_INSECURE_CALLBACK_URLS, false),
+    hookToleranceSeconds: 300,
+  };
+}
+
+/** "5,30,120": whole seconds >= 0; anything else keeps the default. */
+function delays(v: unknown): number[] | null {
+  if (typeof v !== 'string' || v.trim() === '') return null;
+  const parts = v.split(',').map((s) => Number(s.trim()));
+  return parts.every((n) => Number.isInteger(n) && n >= 0 && n <= MAX_DELAY_SECONDS) ? parts : null;
+}
+
+/**
+ * The delay before the next delivery after failed attempt `attempt` (1-based), with up to 10% jitter so
+ * that jobs failing together do not come back together; a receiver's Retry-After raises it.
+ */
+export function retryDelay(cfg: JobsConfig, attempt: number, retryAfter?: number | null, random = Math.random): number {
+  const base = cfg.retryDelays[Math.min(Math.max(attempt, 1), cfg.retryDelays.length) - 1] ?? 0;
+  const jittered = Math.round(base * (1 + 0.1 * random()));
+  return Math.min(MAX_DELAY_SECONDS, Math.max(jittered, retryAfter ?? 0));
+}

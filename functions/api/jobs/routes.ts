@@ -1,0 +1,130 @@
+/** POST /v1/jobs, POST /v1/batch and GET /v1/jobs/{id}: asynchronous recognition with signed callbacks. */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ProblemSchema, RecognizeFormSchema } from '../../../shared/api/schemas';
+import { ProblemError } from '../../../shared/problems';
+import type { AppEnv } from '../env';
+import { fieldErrors, validationError } from '../problem';
+import { createRouter } from '../router';
+import { parseRecognizeRequest } from '../routes/recognize';
+import {
+  BatchAcceptedSchema, BatchRequestSchema, JobAcceptedSchema, JobRequestSchema, JobSchema, MAX_BATCH_ITEMS,
+} from './schemas';
+import { getJob, jobView, jobsDb, newBatchId, JOB_ID_PATTERN } from './store';
+import { itemOf, storedInput, submitJobs, type JobItem } from './submit';
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
+
+const submitResponses = {
+  413: problem('Body too large, or a job request over JOB_MAX_INPUT_BYTES (`image-too-large`: send image.url)'),
+  415: problem('Unsupported media type'),
+  422: problem('Validation failed (`validation`), or a callback URL refused (`callback-url-refused`)'),
+  503: problem('The job queue or job store is unavailable (`jobs-unavailable`)'),
+};
+
+const postJob = createRoute({
+  method: 'post',
+  path: '/v1/jobs',
+  tags: ['jobs'],
+  summary: 'Recognize a post asynchronously; the outcome is POSTed to callback_url and kept for GET status_url.',
+  description: 'Takes the body of /v1/recognize plus `callback_url` (JSON, or a multipart field). The job is queued and '
+    + 'answered 202 at once. Its outcome is a Standard Webhooks event (`job.succeeded` with `data.result`, or `job.failed` '
+    + 'with `data.error`), signed with the key\'s webhook secret; a callback that is not answered 2xx within the timeout is '
+    + 'retried with growing delays under the same `webhook-id`. Billed 1 unit when it runs.',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: { $ref: '#/components/schemas/JobRequest' } },
+        'multipart/form-data': { schema: { $ref: '#/components/schemas/JobForm' } },
+      },
+    },
+  },
+  responses: {
+    202: {
+      description: 'Queued (also in `Location`)',
+      content: { 'application/json': { schema: JobAcceptedSchema } },
+    },
+    ...submitResponses,
+  },
+});
+
+const postBatch = createRoute({
+  method: 'post',
+  path: '/v1/batch',
+  tags: ['jobs'],
+  summary: `Up to ${MAX_BATCH_ITEMS} posts as one job each (one callback each).`,
+  description: 'All or nothing: an invalid item (pointer `#/items/<i>/...`) refuses the whole batch. Each job is billed when it runs.',
+  request: { body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchRequest' } } } } },
+  responses: {
+    202: { description: 'Queued', content: { 'application/json': { schema: BatchAcceptedSchema } } },
+    ...submitResponses,
+  },
+});
+
+const getJobRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  tags: ['jobs'],
+  summary: 'A job of the calling key: its status, callback deliveries, and its result or error.',
+  request: { params: z.object({ id: z.string().openapi({ example: 'job_4f9c2d1e8b7a6f5e4d3c2b1a09f8e7d6' }) }) },
+  responses: {
+    200: { description: 'The job', content: { 'application/json': { schema: JobSchema } } },
+    404: problem('No such job for this key (`job-not-found`)'),
+  },
+});
+
+export const jobs = createRouter();
+jobs.openAPIRegistry.register('JobRequest', JobRequestSchema);
+jobs.openAPIRegistry.register('BatchRequest', BatchRequestSchema);
+jobs.openAPIRegistry.register('JobForm', RecognizeFormSchema.extend({ callback_url: z.string().optional() }).openapi('JobForm'));
+
+jobs.openapi(postJob, async (c) => {
+  const item = await parseJobRequest(c);
+  const [accepted] = await submitJobs(c.env, { keyId: c.get('apiKey').id, origin: 'jobs', statusBase: c.req.url }, [item]);
+  c.set('metering', null); // billed when the job runs
+  c.header('location', accepted.status_url);
+  return c.json(accepted, 202);
+});
+
+jobs.openapi(postBatch, async (c) => {
+  if (contentType(c) !== 'application/json') throw validationError([{ pointer: '#', detail: 'A batch is a JSON body: {"items": [...]}' }]);
+  const checked = BatchRequestSchema.safeParse(await readJson(c));
+  if (!checked.success) throw validationError(fieldErrors(checked.error));
+  const batchId = newBatchId();
+  const items = checked.data.items.map((req, i) => itemOf(req, `#/items/${i}`, checked.data.callback_url));
+  const accepted = await submitJobs(c.env, { keyId: c.get('apiKey').id, origin: 'batch', batchId, statusBase: c.req.url }, items);
+  c.set('metering', null);
+  return c.json({ id: batchId, jobs: accepted }, 202);
+});
+
+jobs.openapi(getJobRoute, async (c) => {
+  const id = c.req.valid('param').id;
+  const job = JOB_ID_PATTERN.test(id) ? await getJob(jobsDb(c.env), id) : null;
+  // Another key's job does not exist for this caller.
+  if (!job || job.key_id !== c.get('apiKey').id) throw new ProblemError('job-not-found', `No job ${id.slice(0, 100)} for this API key.`);
+  return c.json(jobView(job), 200);
+});
+
+const contentType = (c: Context<AppEnv>) => c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch (e) {
+    throw validationError([{ pointer: '#', detail: `Malformed JSON: ${(e as Error).message}` }]);
+  }
+}
+
+/** The /v1/recognize body (JSON or multipart) plus callback_url. */
+async function parseJobRequest(c: Context<AppEnv>): Promise<JobItem> {
+  if (contentType(c) === 'application/json') {
+    const checked = JobRequestSchema.safeParse(await readJson(c));
+    if (!checked.success) throw validationError(fieldErrors(checked.error));
+    return itemOf(checked.data, '#');
+  }
+  const call = await parseRecognizeRequest(c);
+  const callback = (await c.req.formData()).get('callback_url');
+  if (callback !== null && typeof callback !== 'string') throw validationError([{ pointer: '#/callback_url', detail: 'Must be a string field' }]);
+  return { input: storedInput(call), callbackUrl: callback, pointer: '#' };
+}

@@ -1,0 +1,122 @@
+/**
+ * POST /v1/recognize with `Accept: text/event-stream`: the answer as it is made, as Server-Sent Events.
+ *
+ *   event: entities  {entities, dropped}        once, when the LLM has answered (vision fields still null)
+ *   event: entity    {stage, index, entity}     each time a stage fills an entity: entail (groundable,
+ *                                               entailment_score), then ground (box), then segment (mask)
+ *   event: answer    the whole /v1/recognize answer, exactly as the JSON route gives it; then the stream ends
+ *   event: error     a problem (RFC 9457) if the pipeline fails after the first event; then the stream ends
+ *
+ * Events carry increasing `id`s. A failure before the first event (bad image, no LLM, LLM down) is an
+ * ordinary problem+json answer with its status, as without streaming. A client that goes away cancels the
+ * pipeline. Comment lines (`: keep-alive`) every 15 s keep idle proxies from closing a slow stream.
+ */
+import type { Context } from 'hono';
+import type { RecognizeAnswer } from '../../shared/api/schemas';
+import type { PipelineEvent } from '../../shared/pipeline/orchestrator';
+import { isProblem, problemBody } from '../../shared/problems';
+import { modelTime } from './accounts/middleware';
+import type { AppEnv } from './env';
+import { recognizePost, type RecognizeCall } from './recognize-service';
+
+const KEEP_ALIVE_MS = 15_000;
+
+/** Whether the client asked for an event stream (and did not rank JSON above it). */
+export function wantsEventStream(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let sse = -1;
+  let json = -1;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (type.trim() === 'text/event-stream') sse = Math.max(sse, Number.isFinite(q) ? q : 0);
+    if (type.trim() === 'application/json') json = Math.max(json, Number.isFinite(q) ? q : 0);
+  }
+  return sse > 0 && sse >= json;
+}
+
+type Frame = { event: string; data: unknown };
+
+export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): Promise<Response> {
+  const requestId = c.get('requestId');
+  const abort = new AbortController();
+  const clientSignal = c.req.raw.signal;
+  const onClientAbort = () => abort.abort(clientSignal.reason);
+  clientSignal?.addEventListener('abort', onClientAbort);
+
+  const encoder = new TextEncoder();
+  const pending: Frame[] = [];
+  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  let closed = false;
+  let seq = 0;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  const write = (f: Frame) => {
+    if (closed) return;
+    if (!controller) return void pending.push(f);
+    controller.enqueue(encoder.encode(`id: ${++seq}\nevent: ${f.event}\ndata: ${JSON.stringify(f.data)}\n\n`));
+  };
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(keepAlive);
+    clientSignal?.removeEventListener('abort', onClientAbort);
+    controller?.close();
+  };
+
+  // The first event decides between a stream and an ordinary error answer.
+  let firstEvent!: () => void;
+  const started = new Promise<void>((resolve) => (firstEvent = resolve));
+  const onEvent = (e: PipelineEvent) => {
+    firstEvent();
+    if (e.type === 'entities') write({ event: 'entities', data: { entities: e.entities, dropped: e.dropped } });
+    else write({ event: 'entity', data: { stage: e.stage, index: e.index, entity: e.entity } });
+  };
+
+  const run = recognizePost(c.env, call, requestId, abort.signal, onEvent);
+  const outcome = run.then((answer) => ({ answer }), (error: unknown) => ({ error }));
+  const first = await Promise.race([started.then(() => null), outcome]);
+  if (first && 'error' in first) throw first.error; // nothing streamed yet: the usual problem answer
+
+  keepAlive = setInterval(() => {
+    if (controller && !closed) controller.enqueue(encoder.encode(': keep-alive\n\n'));
+  }, KEEP_ALIVE_MS);
+
+  const stream = new ReadableStream<Uint8Array>({
+    start(ctrl) {
+      controller = ctrl;
+      for (const f of pending.splice(0)) write(f);
+    },
+    cancel(reason) {
+      closed = true;
+      clearInterval(keepAlive);
+      abort.abort(reason ?? new Error('client went away'));
+    },
+  });
+
+  void outcome.then((o) => {
+    if ('answer' in o) {
+      const answer = o.answer as RecognizeAnswer;
+      c.set('timings', answer.timings_ms);
+      // Billed like the JSON answer (the accounting middleware settles a stream when it ends).
+      c.set('metering', { units: 1, llm_tokens: answer.usage.total_tokens, model_ms: modelTime(answer.timings_ms) });
+      write({ event: 'answer', data: answer });
+    } else {
+      const e = o.error;
+      const body = isProblem(e) ? e.toBody(requestId) : problemBody('internal', 'An unexpected error occurred; the request id identifies it in our logs.', requestId);
+      if (!isProblem(e)) console.error(JSON.stringify({ level: 'error', request_id: requestId, error: String((e as Error)?.stack ?? e) }));
+      c.set('metering', body.status >= 500 ? null : { units: 1 });
+      write({ event: 'error', data: body });
+    }
+    close();
+  });
+
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    },
+  });
+}

@@ -1,0 +1,9 @@
+/**
+ * The api Worker without the accounting path (no auth, limits, idempotency or usage record), for
+ * scripts/measure-accounting.ts only: the same app as functions/api/index.ts otherwise. Never deployed.
+ */
+import { createApp } from '../../functions/api/app';
+
+export { ApiKeyMeter } from '../../functions/api/accounts/meter';
+
+export default { fetch: createApp({ accounting: false }).fetch };

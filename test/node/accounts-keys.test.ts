@@ -1,0 +1,105 @@
+/**
+ * `npm run keys` against local D1 state, and a key it creates used on `wrangler dev` (what `npm start`
+ * runs) sharing that state: created, listed without secrets, accepted, revoked while the server runs.
+ * Uses its own temporary state directory and free ports, so it never touches .wrangler/state.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const state = mkdtempSync(join(tmpdir(), 'gmner-keys-'));
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0' };
+
+function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(cmd, args, { cwd: ROOT, env: ENV }, (err, stdout, stderr) => res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+const keys = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...args, '--persist-to', state]);
+const wrangler = (...args: string[]) => run(process.execPath, ['node_modules/wrangler/bin/wrangler.js', ...args]);
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+describe('npm run keys', () => {
+  let dev: ChildProcess | undefined;
+  let origin = '';
+
+  beforeAll(async () => {
+    const [port, inspector] = [await freePort(), await freePort()];
+    origin = `http://127.0.0.1:${port}`;
+    dev = spawn(process.execPath, ['node_modules/wrangler/bin/wrangler.js', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+      '--persist-to', state, '--show-interactive-dev-session=false'], { cwd: ROOT, env: ENV, stdio: 'ignore' });
+    for (let i = 0; i < 240; i++) {
+      if (await fetch(`${origin}/healthz`).then((r) => r.ok, () => false)) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error('wrangler dev did not start');
+  }, 90_000);
+
+  afterAll(() => {
+    dev?.kill('SIGTERM');
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('create prints exactly {key, webhook_secret}; the database holds only the hash', async () => {
+    const out = await keys('create', '--name', "o'brien", '--quota', '2');
+    expect(out.code, out.stderr).toBe(0);
+    const created = JSON.parse(out.stdout);
+    expect(Object.keys(created)).toEqual(['key', 'webhook_secret']);
+    expect(created.key).toMatch(/^gmn_[A-Za-z0-9_-]{43}$/);
+    expect(created.webhook_secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    const q = await wrangler('d1', 'execute', 'DB', '--local', '--persist-to', state, '--json', '--command', "SELECT * FROM api_keys WHERE name = 'o''brien'");
+    const [row] = JSON.parse(q.stdout.slice(q.stdout.indexOf('[')))[0].results;
+    expect(row.key_hash).toBe(createHash('sha256').update(created.key).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(created.key.slice(8));
+    expect(row.quota).toBe(2);
+  }, 60_000);
+
+  it('a created key works on the running server at once; revoke takes effect at once; list shows no secrets', async () => {
+    const { key } = JSON.parse((await keys('create', '--name', 'live', '--quota', '5', '--rate', '10')).stdout);
+    const ok = await fetch(`${origin}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('ratelimit-policy')).toMatch(/^"rate";q=10;w=60, "monthly";q=5;w=\d+$/);
+
+    const listed = JSON.parse((await keys('list')).stdout) as Record<string, unknown>[];
+    const mine = listed.find((k) => k.name === 'live')!;
+    expect(mine).toMatchObject({ key_prefix: key.slice(0, 8), quota: 5, rate_limit: 10, revoked_at: null });
+    expect(mine.id).toMatch(/^key_[0-9a-f]{16}$/);
+    expect(JSON.stringify(listed)).not.toMatch(/whsec_|key_hash/);
+
+    const revoked = await keys('revoke', key);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ id: mine.id, name: 'live', revoked_at: expect.any(String) });
+    const denied = await fetch(`${origin}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(denied.status).toBe(401);
+    expect((await denied.json() as { type: string }).type).toMatch(/key-revoked$/);
+    // By id too; revoking twice keeps the first time.
+    const again = JSON.parse((await keys('revoke', String(mine.id))).stdout);
+    expect(again.revoked_at).toBe(JSON.parse(revoked.stdout).revoked_at);
+  }, 60_000);
+
+  it('refuses bad arguments with exit code 2 and unknown keys with 1', async () => {
+    for (const args of [['create'], ['create', '--name', 'x', '--quota', 'lots'], ['revoke', 'nope'], ['frobnicate']]) {
+      const r = await keys(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^keys: /);
+    }
+    const unknown = await keys('revoke', 'key_0000000000000000');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No key with id');
+  }, 60_000);
+});
