@@ -10,12 +10,13 @@
  *  1. pipeline phase, one workerd: per post the real orchestrator (intake + recognition in parallel, prepare() while
  *     the LLM is in flight, then entail -> ground -> segment once per post) and the same inputs in RiVEG's order
  *     (recognition, one expansion call per entity one after another, then per entity entail, ground, segment; image
- *     encoders once). One unmeasured warm-up post of each kind loads the sessions; then `runs` posts of each
- *     configuration, pipeline and RiVEG order alternating. Per-stage medians, end-to-end medians and their ratio.
- *  2. functions phase, a fresh workerd per function (api, entail, its two towers, ground, segment, the SAM decoder
- *     alone): loads its models, one cold prepare + call, then `runs` x (prepare on a new image + call with n
+ *     encoders once). Per entity count one unmeasured warm-up post in each order (the first loads the sessions);
+ *     then `runs` posts of each configuration, pipeline and RiVEG order alternating; a post whose LLM request had to
+ *     be retried (a dropped keep-alive connection) is measured again. Per-stage medians, end-to-end medians, ratio.
+ *  2. functions phase, a fresh workerd per function (api, ORT alone, entail, its two towers, ground, segment, the SAM
+ *     decoder alone): loads its models, one cold prepare + call, then `runs` x (prepare on a new image + call with n
  *     entities) per n; latency medians, the peak ORT wasm heap, and workerd's peak RSS (VmHWM from /proc) over its
- *     RSS when idle.
+ *     RSS when idle. workerd runs with --expose-gc and collects between measured pieces (outside the timings).
  *
  * Every post brings a new image (image-level caches are cleared between posts; sessions stay loaded). The image is
  * a 1024 x 768 photo-like JPEG made here, decoded by the product's decoder inside the isolate (api, pipeline) or in
