@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import * as miniflare from 'miniflare';
 import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode';
 import encodePng, { init as initPngEncoder } from '@jsquash/png/encode';
+import { photo } from './bench/test-card';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const WORK = join(ROOT, '.tmp/bench-image-decode');
@@ -43,23 +44,6 @@ export default {
 };
 `;
 
-/** A photo-like test card: smooth gradients, rings and noise, so the JPEG is neither trivial nor random. */
-function photo(width: number, height: number): never {
-  const data = new Uint8ClampedArray(width * height * 4);
-  let seed = 1;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 24) - 12;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const r = Math.hypot(x - width / 2, y - height / 2);
-      data[i] = (255 * x) / width + noise();
-      data[i + 1] = 128 + 100 * Math.sin(r / 40) + noise();
-      data[i + 2] = (255 * y) / height + noise();
-      data[i + 3] = 255;
-    }
-  }
-  return { data, width, height, colorSpace: 'srgb' } as never; // the encoder only reads these fields
-}
 
 async function makeJpegs(): Promise<Array<{ name: string; file: string; mp: number; kb: number }>> {
   const require = createRequire(import.meta.url);

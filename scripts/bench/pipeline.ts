@@ -40,6 +40,7 @@ import { CLIP_TEXT_RECIPE, OWLVIT_RECIPE, makeBatchable, verifyBatchable, type B
 import type { LookalikeName } from './lookalike-stages';
 import { benchPost, MAX_BENCH_ENTITIES } from './pipeline-posts';
 import type { RunParams, RunResult, StageFn, StageParams, StageResult } from './pipeline-worker';
+import { photo } from './test-card';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const WORK = join(ROOT, '.tmp', 'bench-pipeline');
@@ -111,23 +112,6 @@ function prepareModels(dir: string, maxEntities: number, log: (l: string) => voi
   })();
 }
 
-/** A photo-like test card (gradients, rings, noise), as scripts/bench-image-decode.ts makes them. */
-function photo(width: number, height: number) {
-  const data = new Uint8ClampedArray(width * height * 4);
-  let seed = 1;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 24) - 12;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const r = Math.hypot(x - width / 2, y - height / 2);
-      data[i] = (255 * x) / width + noise();
-      data[i + 1] = 128 + 100 * Math.sin(r / 40) + noise();
-      data[i + 2] = (255 * y) / height + noise();
-      data[i + 3] = 255;
-    }
-  }
-  return { data, width, height, colorSpace: 'srgb' } as never; // the encoder reads only these fields
-}
 
 export const IMAGE = { width: 1024, height: 768, quality: 85 };
 

@@ -1,0 +1,17 @@
+/** A photo-like test card: smooth gradients, rings and noise, so a JPEG of it is neither trivial nor random. */
+export function photo(width: number, height: number): never {
+  const data = new Uint8ClampedArray(width * height * 4);
+  let seed = 1;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 24) - 12;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const r = Math.hypot(x - width / 2, y - height / 2);
+      data[i] = (255 * x) / width + noise();
+      data[i + 1] = 128 + 100 * Math.sin(r / 40) + noise();
+      data[i + 2] = (255 * y) / height + noise();
+      data[i + 3] = 255;
+    }
+  }
+  return { data, width, height, colorSpace: 'srgb' } as never; // the encoder reads only these fields
+}
