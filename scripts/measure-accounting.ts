@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/setup/free-ports';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,16 +32,6 @@ const ROUNDS = Number(values.rounds ?? 60);
 const WARMUP = Number(values.warmup ?? 5);
 const POST = UNIT_RECORDINGS.find((r) => r.id === 'u5')!.text;
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 /** A 320 x 240 RGB PNG, black with a white block (the fixture detector boxes it, the decoder masks it). */
 function png(): Buffer {

@@ -3,6 +3,7 @@
  * models/fixtures/ (generated stand-ins); the runtime and the store read only these types.
  */
 import type { Dim } from './onnx-writer';
+import type { ShardPlan } from './shard-plan';
 import type { TensorType } from './tensors';
 
 export type { Dim };
@@ -51,7 +52,7 @@ export type Preprocessing =
 
 export interface ModelEntry {
   id: string;
-  set: 'default' | 'fixtures';
+  set: 'default' | 'fixtures' | 'lookalikes';
   title: string;
   /** The stage and role that uses it, e.g. `entail.vision`. */
   role: string;
@@ -65,6 +66,8 @@ export interface ModelEntry {
   session?: { graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all' };
   license?: string;
   notes?: string;
+  /** Present when the graph is served cut into pieces, each in its own isolate (shared/onnx/shard-plan.ts). */
+  shards?: ShardPlan;
 }
 
 /** An entry can be served only when every file has a pinned hash. */

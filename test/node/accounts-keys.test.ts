@@ -6,7 +6,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../setup/free-ports';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,16 +23,6 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 const keys = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...args, '--persist-to', state]);
 const wrangler = (...args: string[]) => run(process.execPath, ['node_modules/wrangler/bin/wrangler.js', ...args]);
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 describe('npm run keys', () => {
   let dev: ChildProcess | undefined;

@@ -7,7 +7,9 @@
  *        with Retry-After: R when given
  *   GET  /__inbox/<inbox>   the deliveries to that inbox, oldest first
  */
-export const CALLBACK_PORT = 8793;
+import { TEST_PORTS } from './ports';
+
+export const CALLBACK_PORT = TEST_PORTS.callbacks;
 export const CALLBACK_ORIGIN = `http://127.0.0.1:${CALLBACK_PORT}`;
 export const CALLBACK_SERVER_IDENTITY = 'gmner-callback-receiver/1';
 

@@ -1,5 +1,5 @@
 /**
- * Starts the recorded OpenAI-compatible server on the fixed loopback port the tests use. The unit
+ * Starts the recorded OpenAI-compatible server on this run's loopback port (test/setup/ports.ts). The unit
  * recordings are served at once; the full Twitter-GMNER test set is read from ../shared only if a
  * test asks for a post outside them. If another test run on this machine already serves the port
  * with the same server, that one is used rather than failing the run.

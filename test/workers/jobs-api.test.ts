@@ -8,6 +8,7 @@ import { createApp } from '../../functions/api/app';
 import { issueKey, recognizeBody, type TestKey } from '../support/accounts';
 import { BLUE, RED, encodePng, makeImage } from '../support/images';
 import { inbox, jobsEnv, jsonPost } from '../support/jobs';
+import { CALLBACK_ORIGIN } from '../setup/callbacks-config';
 
 const app = createApp();
 const db = () => (env as unknown as { DB: D1Database }).DB;
@@ -152,7 +153,7 @@ describe('callback URL refusals (422 callback-url-refused)', () => {
   }
 
   it('refuses loopback http without the development setting, admits it with it (and still refuses other http)', async () => {
-    const loop = 'http://127.0.0.1:8793/hook/x';
+    const loop = `${CALLBACK_ORIGIN}/hook/x`;
     const off = jobsEnv({ extra: { ALLOW_INSECURE_CALLBACK_URLS: undefined } });
     expect((await app.request('/v1/jobs', jsonPost(await jobBody({ callback_url: loop }), key.auth), off.env)).status).toBe(422);
     const on = jobsEnv({ extra: { ALLOW_INSECURE_CALLBACK_URLS: 'true' } });
