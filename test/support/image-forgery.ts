@@ -28,7 +28,7 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const concat = (...parts: ArrayLike<number>[]) => {
+export const concat = (...parts: ArrayLike<number>[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

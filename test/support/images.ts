@@ -9,7 +9,7 @@ import encodeJpegRaw, { init as initJpegEnc } from '@jsquash/jpeg/encode';
 import encodePngRaw, { init as initPngEnc } from '@jsquash/png/encode';
 import encodeWebpRaw, { init as initWebpEnc } from '@jsquash/webp/encode';
 import type { RgbaImage } from '../../shared/image/types';
-import { crc32 } from './image-forgery';
+import { concat, crc32 } from './image-forgery';
 
 export { asExtendedWebp, withDecoySof, withSecondIhdr, withSecondSof, withSofSize } from './image-forgery';
 
@@ -113,14 +113,7 @@ export async function handPng(opts: { width: number; height: number; colorType: 
   v.setUint32(4, opts.height);
   ihdr.set([8, opts.colorType, 0, 0, 0], 8);
   const raw = new Uint8Array(opts.rows.flatMap((r) => [0, ...r]));
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], chunk('IHDR', ihdr), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0)));
 }
 
 export const toBase64 = (bytes: Uint8Array) => {
