@@ -20,10 +20,13 @@ interface Segment {
 const SOI = 0xd8;
 const EOI = 0xd9;
 const SOS = 0xda;
-/** Frame headers libjpeg decodes: baseline, extended, progressive (Huffman), sequential and progressive (arithmetic). */
-const DECODED_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc9, 0xca]);
-/** Frame headers libjpeg refuses (lossless, hierarchical): JERR_SOF_UNSUPPORTED. */
-const REFUSED_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xcb, 0xcd, 0xce, 0xcf]);
+/** Frame headers the decoder decodes: baseline, extended and progressive Huffman. */
+const DECODED_SOF = new Set([0xc0, 0xc1, 0xc2]);
+/**
+ * Frame headers it refuses: lossless and hierarchical (libjpeg's "Unsupported JPEG process"), and
+ * arithmetic-coded ones (this mozjpeg build: "arithmetic coding is not implemented").
+ */
+const REFUSED_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 /** Markers libjpeg's read_markers accepts besides SOFs: DHT, DAC, DQT, DRI, DNL, APPn, COM (plus SOI/EOI/SOS/RSTn/TEM). */
 const isKnown = (m: number) => m === 0xc4 || m === 0xcc || m === 0xdb || m === 0xdd || m === 0xdc || (m >= 0xe0 && m <= 0xef) || m === 0xfe;
 const isRst = (m: number) => m >= 0xd0 && m <= 0xd7;
@@ -100,7 +103,7 @@ export function jpegFrame(b: Uint8Array): JpegFrame {
       if (!width || !height || !components) throw invalid(`the frame header gives no usable size (${width}x${height}, ${components} components)`);
       frame = { width, height, sof: m, components, orientation: 1 };
     } else if (REFUSED_SOF.has(m)) {
-      throw new ProblemError('image-unsupported', `The JPEG uses a lossless or hierarchical frame (SOF 0x${m.toString(16).toUpperCase()}) that the decoder does not read; send a baseline or progressive JPEG.`);
+      throw new ProblemError('image-unsupported', `The JPEG uses a lossless, hierarchical or arithmetic-coded frame (SOF 0x${m.toString(16).toUpperCase()}) that the decoder does not read; send a baseline or progressive JPEG.`);
     } else if (m === SOS) {
       if (!frame) throw invalid('a scan starts before any frame header');
     } else if (m === 0xe1 && !orientation) {

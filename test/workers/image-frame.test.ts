@@ -65,6 +65,8 @@ describe('JPEG: the frame libjpeg decodes', () => {
     const r = await intakeRefusal(jpeg);
     expect([r.kind, r.status, r.decodes]).toEqual(['image-invalid', 422, 0]);
     expect(r.message).toMatch(/second frame header/);
+    // mozjpeg refuses it too, but only once it reaches it: after decoding the first frame when it follows the scan.
+    expect((await refusal(decoder.decode(jpeg, 'jpeg'))).message).toMatch(/two SOF markers/);
   });
 
   it('stray bytes before a marker are skipped as libjpeg skips them', async () => {
@@ -79,12 +81,17 @@ describe('JPEG: the frame libjpeg decodes', () => {
     expect([decoded.width, decoded.height]).toEqual([40, 24]);
   });
 
-  it('a frame libjpeg does not decode (lossless SOF3) is 415; no SOF or a scan before it is 422', async () => {
+  it.each([['lossless', 0xc3], ['arithmetic-coded', 0xc9]])('a %s frame, which this mozjpeg refuses, is 415 from the header', async (_, marker) => {
+    const jpeg = await encodeJpeg(quadrants(16, 16));
+    const other = jpeg.slice();
+    other[other.findIndex((v, i) => v === 0xff && jpeg[i + 1] === 0xc0) + 1] = marker;
+    expect((await refusal(() => readHeader(other))).kind).toBe('image-unsupported');
+    expect((await refusal(decoder.decode(other, 'jpeg'))).message).toMatch(/Unsupported JPEG process|arithmetic coding is not implemented/);
+  });
+
+  it('no SOF, or a scan before it, is 422', async () => {
     const jpeg = await encodeJpeg(quadrants(16, 16));
     const sof = jpeg.findIndex((v, i) => v === 0xff && jpeg[i + 1] === 0xc0);
-    const lossless = jpeg.slice();
-    lossless[sof + 1] = 0xc3;
-    expect((await refusal(() => readHeader(lossless))).kind).toBe('image-unsupported');
     const noSof = jpeg.slice();
     noSof[sof + 1] = 0xe5; // the SOF becomes an APP5 segment
     const p = await refusal(() => readHeader(noSof));
