@@ -87,6 +87,7 @@ const CLEARLY_ON = 1e-30;
  * of about outH / inH when upscaling) are one run when both ends are <= 0 (all off) or clearly > 0
  * (all on); only rows where the sign changes are evaluated one by one, with the same float
  * operations, in the same order, as bilinearWindow and its float32 store, so every bit is the same.
+ * (The all-off shortcut relies on the threshold being 0: a convex combination of values <= 0 is <= 0.)
  * Cost O(outW * inH + boundary rows) instead of O(outW * outH).
  */
 export function resizedMaskRle(src: Float32Array, inW: number, inH: number, outW: number, outH: number): { mask: RleMask; area: number } {
