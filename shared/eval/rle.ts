@@ -21,20 +21,76 @@ export interface RleRuns {
  *  after the second stored as the difference to the run two before (i > 2, as in the C code). */
 export function rleToString(counts: readonly number[]): string {
   let s = '';
-  for (let i = 0; i < counts.length; i++) {
-    let x = counts[i];
-    if (i > 2) x -= counts[i - 2];
-    let more = true;
-    while (more) {
-      // x & 0x1f and an arithmetic >> 5 on a C long; floor-division keeps that for any safe integer
-      let c = ((x % 32) + 32) % 32;
-      x = Math.floor(x / 32);
-      more = c & 0x10 ? x !== -1 : x !== 0;
-      if (more) c |= 0x20;
-      s += String.fromCharCode(c + 48);
-    }
-  }
+  for (let i = 0; i < counts.length; i++) encodeCount(i > 2 ? counts[i] - counts[i - 2] : counts[i], (c) => (s += String.fromCharCode(c)));
   return s;
+}
+
+/** One (already differenced) count as rleToString's character codes. */
+function encodeCount(value: number, put: (charCode: number) => void): void {
+  let x = value;
+  let more = true;
+  while (more) {
+    // x & 0x1f and an arithmetic >> 5 on a C long; floor-division keeps that for any safe integer
+    let c = ((x % 32) + 32) % 32;
+    x = Math.floor(x / 32);
+    more = c & 0x10 ? x !== -1 : x !== 0;
+    if (more) c |= 0x20;
+    put(c + 48);
+  }
+}
+
+/**
+ * Compressed RLE written run by run in COCO order (down each column, columns left to right), so a
+ * mask can be encoded while it is computed, without its h x w bitmap or a list of every run: only
+ * the two previous counts (for the differencing) and the output characters are kept.
+ */
+export class RleWriter {
+  /** Pixels that are on. */
+  area = 0;
+  private chars = new Uint8Array(64);
+  private length = 0;
+  private emitted = 0;
+  private prev1 = 0;
+  private prev2 = 0;
+  private value = 0;
+  private run = 0;
+  private covered = 0;
+
+  constructor(readonly h: number, readonly w: number) {}
+
+  /** `length` more pixels of value `on`. */
+  add(on: boolean, length: number): void {
+    if (length <= 0) return;
+    const v = on ? 1 : 0;
+    if (v !== this.value) {
+      this.emit(this.run);
+      this.run = 0;
+      this.value = v;
+    }
+    this.run += length;
+    this.covered += length;
+    if (v) this.area += length;
+  }
+
+  finish(): RleMask {
+    if (this.covered !== this.h * this.w) throw new Error(`RLE runs cover ${this.covered} pixels, size says ${this.h}x${this.w}=${this.h * this.w}`);
+    this.emit(this.run);
+    return { size: [this.h, this.w], counts: new TextDecoder().decode(this.chars.subarray(0, this.length)) };
+  }
+
+  private emit(count: number): void {
+    encodeCount(this.emitted > 2 ? count - this.prev2 : count, (c) => {
+      if (this.length === this.chars.length) {
+        const grown = new Uint8Array(this.chars.length * 2);
+        grown.set(this.chars);
+        this.chars = grown;
+      }
+      this.chars[this.length++] = c;
+    });
+    this.emitted++;
+    this.prev2 = this.prev1;
+    this.prev1 = count;
+  }
 }
 
 /** maskApi.c rleFrString, the inverse of rleToString (sign extension on the last chunk). */
@@ -91,22 +147,9 @@ function checkRuns(r: RleRuns): void {
 /** Row-major bitmap (any non-zero = on) -> compressed RLE; maskApi.c rleEncode. */
 export function rleEncode(bits: ArrayLike<number>, h: number, w: number): RleMask {
   if (bits.length !== h * w) throw new Error(`bitmap has ${bits.length} pixels, expected ${h}x${w}`);
-  const counts: number[] = [];
-  let prev = 0;
-  let c = 0;
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) {
-      const v = bits[y * w + x] ? 1 : 0;
-      if (v !== prev) {
-        counts.push(c);
-        c = 0;
-        prev = v;
-      }
-      c++;
-    }
-  }
-  counts.push(c);
-  return fromRuns({ h, w, counts });
+  const out = new RleWriter(h, w);
+  for (let x = 0; x < w; x++) for (let y = 0; y < h; y++) out.add(!!bits[y * w + x], 1);
+  return out.finish();
 }
 
 /** Compressed RLE -> row-major 0/1 bitmap; maskApi.c rleDecode. */

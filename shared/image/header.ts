@@ -1,11 +1,16 @@
 /**
- * What an image is, from its first bytes only: format by magic number (never a declared type), then
- * dimensions and JPEG EXIF orientation from the header. Nothing here decodes pixels, so it is safe
- * to run on hostile input before any limit is known to hold.
+ * What an image is, from its bytes alone: format by magic number (never a declared type), then the
+ * size of the frame the decoder will decode and JPEG EXIF orientation. The size is read the way each
+ * decoder reads it (jpeg.ts, png.ts, webp.ts), not by a generic reader that a crafted file can point
+ * at a fake header. Nothing here decodes pixels, so it is safe to run on hostile input before any
+ * limit is known to hold.
  */
 import { imageSize } from 'image-size';
 import { ProblemError } from '../problems';
+import { jpegFrame } from './jpeg';
+import { pngFrame } from './png';
 import type { ImageFormat, ImageHeader } from './types';
+import { webpFrame } from './webp';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const NAMES: Record<ImageFormat, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP' };
@@ -29,20 +34,12 @@ export function readHeader(bytes: Uint8Array): ImageHeader {
     const other = otherType(bytes);
     throw new ProblemError('image-unsupported', `The image is not JPEG, PNG or WebP${other ? ` (it looks like ${other.toUpperCase()})` : ''}; send one of those.`);
   }
-  let size: ReturnType<typeof imageSize>;
-  try {
-    size = imageSize(bytes);
-  } catch (e) {
-    throw new ProblemError('image-invalid', `The ${NAMES[format]} header could not be read: ${(e as Error).message}.`, { cause: e });
+  if (format === 'jpeg') {
+    const { width, height, orientation } = jpegFrame(bytes);
+    return { format, width, height, orientation };
   }
-  const { width, height } = size;
-  if (!width || !height) throw new ProblemError('image-invalid', `The ${NAMES[format]} header gives no usable size (${width}x${height}).`);
-  // The WebP decoder returns nothing for animations; say so instead of "could not decode".
-  if (format === 'webp' && ascii(bytes, 12, 16) === 'VP8X' && bytes.length > 20 && (bytes[20] & 0x02) !== 0) {
-    throw new ProblemError('image-unsupported', 'Animated WebP is not supported; send a still image.');
-  }
-  const o = size.orientation ?? 1;
-  return { format, width, height, orientation: Number.isInteger(o) && o >= 1 && o <= 8 ? o : 1 };
+  const { width, height } = format === 'png' ? pngFrame(bytes) : webpFrame(bytes);
+  return { format, width, height, orientation: 1 };
 }
 
 /** Only to name a refused format in the problem detail. */

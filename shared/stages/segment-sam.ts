@@ -6,14 +6,14 @@
  *    one prompt, so one run per box; it returns masks at `orig_im_size` and the low-res logits.
  *  B (transformers.js, `input_boxes`): every box of the image in one run; 256 x 256 logits.
  * The mask is chosen by predicted IoU (SamOnnxModel.select_masks), upsampled exactly as SAM does,
- * thresholded at 0 and returned as COCO compressed RLE at the requested output size.
+ * thresholded at 0 and returned as COCO compressed RLE at the requested output size (the original
+ * image, up to 40 MP): the RLE is written while resizing, never as an output-size plane (sam-masks.ts).
  */
 import type { RgbaImage } from '../image/types';
-import { rleEncode } from '../eval/rle';
 import type { Box, SegmentStage, Segmentation } from '../pipeline/contracts';
 import { imageInput, type Size } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
-import { binarize, selectMask, upscaleLowResMask } from '../vision/sam-masks';
+import { lowResMaskToRle, resizedMaskRle, selectMask } from '../vision/sam-masks';
 import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners } from '../vision/sam-transform';
 import { float32, floatOutput, hasInput, int64, type ModelAccess, type ModelHandle, type TensorData } from './session';
 
@@ -95,18 +95,16 @@ export class SamSegment implements SegmentStage {
     const iou = floatOutput(out, 'iou_predictions', decoder.entry.id).data;
     const k = selectMask(iou, corners.length / 2);
     const sameFrame = output.width === emb.image.width && output.height === emb.image.height;
-    let logits: Float32Array;
     if (sameFrame) {
-      // The graph already did SAM's post-processing for this size.
+      // The graph already did SAM's post-processing for this size (the working image, not the original).
       const masks = floatOutput(out, 'masks', decoder.entry.id);
       const plane = output.width * output.height;
-      logits = masks.data.subarray(k * plane, (k + 1) * plane);
-    } else {
-      // A larger answer frame: redo the same post-processing from the low-res logits at that size.
-      const low = floatOutput(out, 'low_res_masks', decoder.entry.id).data;
-      logits = upscaleLowResMask(low.subarray(k * 65536, (k + 1) * 65536), LOW_RES, emb.resized, output);
+      const logits = masks.data.subarray(k * plane, (k + 1) * plane);
+      return { ...resizedMaskRle(logits, output.width, output.height, output.width, output.height), score: iou[k] };
     }
-    return toSegmentation(logits, output, iou[k]);
+    // A larger answer frame: redo the same post-processing from the low-res logits at that size.
+    const low = floatOutput(out, 'low_res_masks', decoder.entry.id).data;
+    return { ...lowResMaskToRle(low.subarray(k * 65536, (k + 1) * 65536), LOW_RES, emb.resized, output), score: iou[k] };
   }
 
   private async decodeB(decoder: ModelHandle, emb: Embedded, boxes: Box[], output: Size): Promise<Segmentation[]> {
@@ -133,12 +131,7 @@ export class SamSegment implements SegmentStage {
       const scores = iou.data.subarray(i * c, (i + 1) * c);
       const k = selectMask(scores);
       const low = masks.data.subarray((i * c + k) * plane, (i * c + k + 1) * plane);
-      return toSegmentation(upscaleLowResMask(low, LOW_RES, emb.resized, output), output, scores[k]);
+      return { ...lowResMaskToRle(low, LOW_RES, emb.resized, output), score: scores[k] };
     });
   }
-}
-
-function toSegmentation(logits: Float32Array, output: Size, score: number): Segmentation {
-  const { bits, area } = binarize(logits);
-  return { mask: rleEncode(bits, output.height, output.width), area, score };
 }

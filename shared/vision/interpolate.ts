@@ -5,14 +5,14 @@
  * the edge; no antialiasing. Unlike PIL's resize this is what SAM's mask post-processing does.
  */
 
-interface Taps {
+export interface Taps {
   i0: Int32Array;
   i1: Int32Array;
   w1: Float64Array;
 }
 
 /** Taps for the first `count` outputs of a resize from `inSize` to `outSize`. */
-function taps(inSize: number, outSize: number, count: number): Taps {
+export function taps(inSize: number, outSize: number, count: number): Taps {
   const scale = inSize / outSize;
   const i0 = new Int32Array(count);
   const i1 = new Int32Array(count);

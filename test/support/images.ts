@@ -9,6 +9,9 @@ import encodeJpegRaw, { init as initJpegEnc } from '@jsquash/jpeg/encode';
 import encodePngRaw, { init as initPngEnc } from '@jsquash/png/encode';
 import encodeWebpRaw, { init as initWebpEnc } from '@jsquash/webp/encode';
 import type { RgbaImage } from '../../shared/image/types';
+import { concat, crc32 } from './image-forgery';
+
+export { asExtendedWebp, withDecoySof, withSecondIhdr, withSecondSof, withSofSize } from './image-forgery';
 
 export type Rgba = [number, number, number, number];
 
@@ -83,30 +86,6 @@ export function withOrientation(jpeg: Uint8Array, o: number, byteOrder: 'MM' | '
   return out;
 }
 
-/** A copy of the JPEG whose SOF0 claims another size (the scan data stays that of the real size). */
-export function withSofSize(jpeg: Uint8Array, width: number, height: number): Uint8Array {
-  const out = jpeg.slice();
-  for (let i = 2; i < out.length - 9; i++) {
-    if (out[i] === 0xff && (out[i + 1] === 0xc0 || out[i + 1] === 0xc2)) {
-      out.set([height >> 8, height & 255, width >> 8, width & 255], i + 5);
-      return out;
-    }
-  }
-  throw new Error('no SOF marker');
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
@@ -134,14 +113,7 @@ export async function handPng(opts: { width: number; height: number; colorType: 
   v.setUint32(4, opts.height);
   ihdr.set([8, opts.colorType, 0, 0, 0], 8);
   const raw = new Uint8Array(opts.rows.flatMap((r) => [0, ...r]));
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], chunk('IHDR', ihdr), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0)));
 }
 
 export const toBase64 = (bytes: Uint8Array) => {
@@ -149,3 +121,4 @@ export const toBase64 = (bytes: Uint8Array) => {
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 };
+

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey } from '../support/accounts';
-import { BLUE, RED, encodePng, handPng, makeImage, toBase64 } from '../support/images';
+import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize } from '../support/images';
 
 const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
 const ENTITIES = [
@@ -85,6 +85,17 @@ describe('POST /v1/recognize', () => {
     expect(res.status).toBe(413);
     const body = await res.json<any>();
     expect(body.type).toMatch(/image-too-large$/);
+  });
+
+  it('413 for a JPEG whose real 9000x6000 frame hides behind a decoy 100x100 SOF', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
+    const jpeg = withDecoySof(withSofSize(await encodeJpeg(quadrants(16, 16)), 9000, 6000), { width: 100, height: 100 });
+    const form = new FormData();
+    form.set('text', TEXT);
+    form.set('image', new File([jpeg], 'photo.jpg', { type: 'image/jpeg' }));
+    const res = await app.request('/v1/recognize', { method: 'POST', body: form, headers: auth }, e);
+    expect(res.status).toBe(413);
+    expect(await res.json<any>()).toMatchObject({ type: expect.stringMatching(/image-too-large$/), width: 9000, height: 6000 });
   });
 
   it('415 for an image format we do not read, 422 for a private image URL', async () => {
