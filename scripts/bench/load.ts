@@ -18,31 +18,23 @@
  *      the first wave's jobs may still be queued); after its jobs end, GET /v1/usage shows exactly Q units
  *      (a batch holds 2 posts: floor(Q/2) batches), that many answers succeeded, and every refusal is a 429.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode';
 import { startLlmServer } from '../../test/llm-server/server';
 import { UNIT_RECORDINGS } from '../../test/llm-server/unit-recordings';
 import { startCallbackReceiver } from '../../test/setup/callbacks';
 import { createKeys, startWranglerDev, type CreatedKey } from '../../test/support/wrangler-dev';
 import { KINDS, jobState, newHookSecret, send, type Kind, type LoadTarget, type Sample } from './load-client';
 import { machine } from './models';
-import { photo } from './test-card';
+import { jpegBase64 } from './test-card';
 
 export interface LoadOptions { clients: number; seconds: number; masks: 'on' | 'off' | 'both'; quota: number; drainSeconds: number; port?: number }
 
 const BILLED_KINDS: Kind[] = ['sync-json', 'multipart', 'sse', 'sse-drop', 'job', 'batch', 'hook'];
 // Posts the recorded server has answers for, with at least one entity (u8 has none).
 const POSTS = UNIT_RECORDINGS.filter((r) => r.id !== 'u8').map((r) => r.text);
-
-async function jpegBase64(width = 640, height = 480): Promise<string> {
-  const require = createRequire(import.meta.url);
-  await initJpegEncoder({ wasmBinary: readFileSync(require.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')) } as never);
-  return Buffer.from(await encodeJpeg(photo(width, height), { quality: 85, baseline: true })).toString('base64');
-}
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
