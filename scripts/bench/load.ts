@@ -88,7 +88,8 @@ async function billing(target: LoadTarget, key: CreatedKey, kind: Kind, quota: n
   const t = { ...target, auth: key.auth };
   // 2Q at once (a race for the last units), then Q more once those are answered, while their jobs may
   // still be queued (what an admitted job holds must count).
-  const wave = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => send(t, kind, i % 2 === 1)));
+  // A hung-up stream always asks for masks: the most work after `event: entities`, so the hang-up lands mid-pipeline.
+  const wave = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => send(t, kind, kind === 'sse-drop' || i % 2 === 1)));
   const samples = [...(await wave(2 * quota)), ...(await wave(quota))];
   // A batch here is 2 posts, so a success is 2 units; the rest 1.
   const unitsPer = kind === 'batch' ? 2 : 1;
