@@ -1,7 +1,7 @@
 /**
  * Fault, against the service as `npm start` runs it (wrangler dev): the LLM server is killed while a
  * request waits on it, then restarted on the same port. The request in flight gets a precise 5xx problem
- * and is not billed; the next request succeeds and is billed once; the request log line of the failure
+ * and is not billed (a stream too, before its first event); the next request succeeds and is billed once; the request log line of the failure
  * names its id, key, route, status and problem type (what finding it after a deploy needs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +24,8 @@ let key: CreatedKey;
 let body = '';
 
 const startLlm = () => startLlmServer({ port: llmPort, recordings: UNIT_RECORDINGS });
-const recognize = () => fetch(`${dev!.origin}/v1/recognize`, { method: 'POST', headers: { ...key.auth, 'content-type': 'application/json' }, body });
+const recognize = (accept = 'application/json') =>
+  fetch(`${dev!.origin}/v1/recognize`, { method: 'POST', headers: { ...key.auth, 'content-type': 'application/json', accept }, body });
 const usage = async () => (await (await fetch(`${dev!.origin}/v1/usage`, { headers: key.auth })).json()) as { totals: { units: number }; records: { status: number }[] };
 
 beforeAll(async () => {
@@ -45,21 +46,26 @@ afterAll(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
+/** Sends a request and kills the LLM server once the Worker is waiting on it (the connection drops). */
+async function killDuring(accept?: string): Promise<Response> {
+  const before = llm!.stats.requests;
+  const inFlight = recognize(accept);
+  for (let i = 0; i < 200 && llm!.stats.requests === before; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(llm!.stats.requests).toBe(before + 1); // the Worker is now waiting on the LLM
+  await llm!.close();
+  llm = undefined;
+  return inFlight;
+}
+
 describe('fault: the LLM server dies mid-request and comes back', () => {
   it('precise 5xx, nothing billed; after the restart the next request succeeds and is billed once', async () => {
-    const before = llm!.stats.requests;
-    const inFlight = recognize();
-    for (let i = 0; i < 200 && llm!.stats.requests === before; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(llm!.stats.requests).toBe(before + 1); // the Worker is now waiting on the LLM
-    await llm!.close(); // drops the open connection: the LLM process is gone
-    llm = undefined;
-
-    const failed = await inFlight;
+    const failed = await killDuring();
     const text = await failed.text();
     const problem = checkProblem(failed.status, failed.headers.get('content-type'), text);
     if (typeof problem === 'string') throw new Error(problem);
-    expect([502, 503, 504]).toContain(failed.status);
-    expect(problem.kind).toMatch(/^llm-/);
+    // The dropped connection is "could not be reached": 503, as a provider that is down.
+    expect(failed.status).toBe(503);
+    expect(problem.kind).toBe('llm-unavailable');
     expect(problem.body.detail).not.toContain('127.0.0.1'); // no upstream address in what the client reads
     expect((await usage()).totals.units).toBe(0);
 
@@ -84,5 +90,20 @@ describe('fault: the LLM server dies mid-request and comes back', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
     expect(line).toMatchObject({ level: 'error', request_id: id, key_id: key.id, method: 'POST', route: '/v1/recognize', status: failed.status, problem: problem.kind });
     expect(line.duration_ms).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a stream waiting on the LLM (before its first event) gets the same precise problem, unbilled; then streams again', async () => {
+    const units = (await usage()).totals.units;
+    const failed = await killDuring('text/event-stream');
+    const problem = checkProblem(failed.status, failed.headers.get('content-type'), await failed.text());
+    if (typeof problem === 'string') throw new Error(problem);
+    expect([failed.status, problem.kind]).toEqual([503, 'llm-unavailable']);
+    expect((await usage()).totals.units).toBe(units);
+
+    llm = await startLlm();
+    const ok = await recognize('text/event-stream');
+    expect(ok.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await ok.text()).toMatch(/event: entities\n[\s\S]*event: answer\n/);
+    expect((await usage()).totals.units).toBe(units + 1);
   }, 120_000);
 });
