@@ -6,6 +6,9 @@
  *            [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]
  *                                      the pipeline in workerd over the look-alikes vs RiVEG's order; each function alone
  *                                      (tables on stdout; every run also leaves its raw numbers in .tmp/bench-pipeline/last.json)
+ *   load [--clients 16] [--seconds 60] [--masks on|off|both] [--quota 10] [--drain-seconds 180] [--port P] [--json FILE]
+ *                                      concurrent clients against wrangler dev; PASS/FAIL checks (precise answers, no lost jobs,
+ *                                      exact billing); exits 1 on a FAIL (scripts/bench/load.ts)
  * Each subcommand lives in scripts/bench/<name>.ts and registers one line in SUBCOMMANDS.
  */
 import { parseArgs } from 'node:util';
@@ -24,6 +27,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   pipeline: async (args) => (await import('./bench/pipeline')).pipelineCommand(args),
   jobs: async (args) => (await import('./bench/jobs')).jobsCommand(args),
+  load: async (args) => (await import('./bench/load')).loadCommand(args),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -14,19 +14,15 @@
  *
  *   npx tsx scripts/measure-accounting.ts [--rounds 60] [--warmup 5] [--json FILE]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { freePort } from '../test/setup/free-ports';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { startLlmServer } from '../test/llm-server/server';
 import { UNIT_RECORDINGS } from '../test/llm-server/unit-recordings';
-import { main as keys } from './keys';
+import { createKey, startWranglerDev, type DevServer } from '../test/support/wrangler-dev';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 60);
 const WARMUP = Number(values.warmup ?? 5);
@@ -68,23 +64,6 @@ function png(): Buffer {
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-async function startDev(script: string | null, state: string, vars: Record<string, string>): Promise<{ origin: string; proc: ChildProcess }> {
-  const [port, inspector] = [await freePort(), await freePort()];
-  const args = ['node_modules/wrangler/bin/wrangler.js', 'dev', ...(script ? [script] : []), '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false'];
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const proc = spawn(process.execPath, args, {
-    cwd: ROOT, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 480; i++) {
-    if (await fetch(`${origin}/healthz`).then((r) => r.ok, () => false)) return { origin, proc };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  proc.kill();
-  throw new Error(`wrangler dev ${script ?? ''} did not start`);
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -93,14 +72,14 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 const state = mkdtempSync(join(tmpdir(), 'gmner-measure-'));
 const llm = await startLlmServer({ port: 0, recordings: UNIT_RECORDINGS });
-const procs: ChildProcess[] = [];
+const servers: DevServer[] = [];
 try {
-  const { key } = (await keys(['create', '--name', 'measure', '--persist-to', state])) as { key: string };
+  const { key } = await createKey(state, { name: 'measure' });
   const vars = { LLM_BASE_URL: llm.url, LLM_API_KEY: 'local', LLM_MODEL: 'recorded', MODEL_SET: 'fixtures', RATE_LIMIT_REQUESTS: '1000000' };
-  const a = await startDev(null, state, vars);
-  procs.push(a.proc);
-  const b = await startDev('scripts/measure/no-accounting.ts', state, vars);
-  procs.push(b.proc);
+  const a = await startWranglerDev({ state, vars });
+  servers.push(a);
+  const b = await startWranglerDev({ state, vars, script: 'scripts/measure/no-accounting.ts' });
+  servers.push(b);
 
   const body = JSON.stringify({ text: POST, image: { data: png().toString('base64'), media_type: 'image/png' }, options: { masks: true } });
   let n = 0;
@@ -141,8 +120,7 @@ try {
   console.log(`  added (median of paired differences): ${f(result.added_median_ms.accounting)} ms; with Idempotency-Key ${f(result.added_median_ms.accounting_with_idempotency_key)} ms`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
 } finally {
-  for (const p of procs) p.kill('SIGTERM');
+  await Promise.all(servers.map((s) => s.stop()));
   await llm.close();
-  await new Promise((r) => setTimeout(r, 500));
   rmSync(state, { recursive: true, force: true });
 }

@@ -1,3 +1,8 @@
+/// <reference types="node" />
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode';
+
 /** A photo-like test card: smooth gradients, rings and noise, so a JPEG of it is neither trivial nor random. */
 export function photo(width: number, height: number): never {
   const data = new Uint8ClampedArray(width * height * 4);
@@ -14,4 +19,11 @@ export function photo(width: number, height: number): never {
     }
   }
   return { data, width, height, colorSpace: 'srgb' } as never; // the encoder reads only these fields
+}
+
+/** The test card as a baseline JPEG, base64 (Node: the encoder's wasm is read from node_modules). */
+export async function jpegBase64(width = 640, height = 480, quality = 85): Promise<string> {
+  const require = createRequire(import.meta.url);
+  await initJpegEncoder({ wasmBinary: readFileSync(require.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')) } as never);
+  return Buffer.from(await encodeJpeg(photo(width, height), { quality, baseline: true })).toString('base64');
 }

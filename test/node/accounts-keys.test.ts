@@ -3,17 +3,15 @@
  * runs) sharing that state: created, listed without secrets, accepted, revoked while the server runs.
  * Uses its own temporary state directory and free ports, so it never touches .wrangler/state.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { freePort } from '../setup/free-ports';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, WRANGLER_ENV as ENV, startWranglerDev, type DevServer } from '../support/wrangler-dev';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const state = mkdtempSync(join(tmpdir(), 'gmner-keys-'));
-const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0' };
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
@@ -25,23 +23,16 @@ const wrangler = (...args: string[]) => run(process.execPath, ['node_modules/wra
 
 
 describe('npm run keys', () => {
-  let dev: ChildProcess | undefined;
+  let dev: DevServer | undefined;
   let origin = '';
 
   beforeAll(async () => {
-    const [port, inspector] = [await freePort(), await freePort()];
-    origin = `http://127.0.0.1:${port}`;
-    dev = spawn(process.execPath, ['node_modules/wrangler/bin/wrangler.js', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-      '--persist-to', state, '--show-interactive-dev-session=false'], { cwd: ROOT, env: ENV, stdio: 'ignore' });
-    for (let i = 0; i < 240; i++) {
-      if (await fetch(`${origin}/healthz`).then((r) => r.ok, () => false)) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error('wrangler dev did not start');
-  }, 90_000);
+    dev = await startWranglerDev({ state, timeoutMs: 90_000 });
+    origin = dev.origin;
+  }, 100_000);
 
-  afterAll(() => {
-    dev?.kill('SIGTERM');
+  afterAll(async () => {
+    await dev?.stop();
     rmSync(state, { recursive: true, force: true });
   });
 
