@@ -15,6 +15,7 @@ import { errorResponse, problemResponse } from './problem';
 import { requestLog } from './request-log';
 import { createRouter } from './router';
 import { docs } from './routes/docs';
+import { documentExamples } from './routes/examples';
 import { health } from './routes/health';
 import { models } from './routes/models';
 import { recognize } from './routes/recognize';
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions = {}) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   documentAccounting(app);
   app.route('/', hooks); // after documentAccounting: no Bearer key, no Idempotency-Key
+  documentExamples(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

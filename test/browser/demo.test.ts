@@ -69,7 +69,7 @@ describe.skipIf(!CHROMIUM)('the demo page and /docs in Chromium', () => {
     const res = await answered;
     expect(res.status()).toBe(200);
     expect(res.headers()['content-type']).toContain('text/event-stream');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Done'), null, { timeout: 60_000 });
+    await page.waitForFunction("document.getElementById('status')?.textContent?.startsWith('Done')", null, { timeout: 60_000 });
     const answer = answerOf(await res.text());
     const boxes = answer.entities.filter((e) => e.box).length;
     const masks = answer.entities.filter((e) => e.mask).length;
