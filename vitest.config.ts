@@ -30,6 +30,11 @@ export default defineConfig({
         define,
         test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
+      {
+        // Debian's Chromium against wrangler dev (test/browser/demo.test.ts); skips where Chromium is missing.
+        define,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
+      },
     ],
   },
 });

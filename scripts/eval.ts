@@ -4,13 +4,14 @@
  *
  *   npm run eval -- --task gmner|eeg|mner|fmnerg|smner --gold FILE --pred FILE [--format riveg|api|conll] [--json]
  *   npm run eval -- --api URL --images DIR [--data DIR] [--out FILE] [--concurrency 4] [--json]
+ *   either of them with --html FILE (per-post overlays of gold and predicted boxes) and --plot FILE (SVG)
  *
  * Run with --help for every option. Logic lives in shared/eval and shared/data; this file is the
  * command's glue (arguments, files, progress).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiPredictions, apiTexts, parseApiJsonl } from '../shared/data/api-answers';
 import { detectFormat, type FileFormat } from '../shared/data/detect';
@@ -25,6 +26,9 @@ import type { Matching } from '../shared/eval/match';
 import { withOracleRegions, withRegionsNone } from '../shared/eval/oracle';
 import { runPool } from '../shared/eval/pool';
 import { scoreJson, scoreTable, type ScoreRow } from '../shared/eval/report';
+import { htmlReport, type ReportImage } from '../shared/eval/report-html';
+import { precisionRecallSvg, scoresByType } from '../shared/eval/report-plot';
+import { readHeader } from '../shared/image/header';
 
 const HELP = `Usage:
   npm run eval -- --task TASK --gold FILE --pred FILE [options]
@@ -47,6 +51,9 @@ entry (greedy, prediction order) and both regions are None or IoU >= 0.5 with an
   --regions R         as-is (default) | none (every region None) | oracle (each groundable prediction gets
                       a gold region of its key: a perfect grounding stage) — bounds, riveg.md §3.7
   --json              print one JSON object {task,precision,recall,f1,tp,n_pred,n_gold} (percentages)
+  --html FILE         also write an HTML report: scores, per-type chart, each post's text and image with gold
+                      and predicted boxes (images from --images DIR, linked relative to FILE)
+  --plot FILE         also write an SVG of precision and recall per entity type
 
 Driving a service (POST URL/v1/recognize; Authorization: Bearer $GMNER_API_KEY when set):
   --api URL           base URL of a running service
@@ -147,15 +154,58 @@ function checkTask(task: GroundedTask, gold: readonly GoldEntity[], pred: readon
   if (task === 'fmnerg' && pred.some((p) => !p.fine_type)) process.stderr.write('eval: note: some predictions have no fine type; they cannot be correct under fmnerg\n');
 }
 
-function scoreRows(tasks: readonly GroundedTask[], gold: Side<GoldEntity>, pred: Side<PredEntity>, a: Args): ScoreRow[] {
+function evalOptions(a: Args): { matching: Matching; keyBy: KeyBy | 'auto'; iouThreshold: number } {
   const matching = oneOf<Matching>(a.matching as string | undefined, ['greedy', 'bipartite'], 'matching', 'greedy');
   const keyBy = oneOf<KeyBy | 'auto'>(a.key as string | undefined, ['auto', 'surface', 'span'], 'key', 'auto');
   const iouThreshold = a.iou === undefined ? 0.5 : Number(a.iou);
   if (!(iouThreshold > 0 && iouThreshold <= 1)) fail('--iou must be in (0, 1]');
+  return { matching, keyBy, iouThreshold };
+}
+
+function scoreRows(tasks: readonly GroundedTask[], gold: Side<GoldEntity>, pred: Side<PredEntity>, a: Args): ScoreRow[] {
+  const { matching, keyBy, iouThreshold } = evalOptions(a);
   return tasks.map((task) => {
     const r = evaluate(task, { gold: gold.entities, pred: pred.entities, goldTexts: gold.texts, predTexts: pred.texts }, { matching, keyBy, iouThreshold });
     return { task, ...r.score, note: `${matching}, ${r.keyBy === 'span' ? 'span' : 'surface'} key` };
   });
+}
+
+/** Image id -> its file and display size (EXIF orientations 5-8 swap the sides), for the HTML overlays. */
+function reportImages(ids: Iterable<string>, dir: string, htmlFile: string): Map<string, ReportImage> {
+  const out = new Map<string, ReportImage>();
+  for (const id of ids) {
+    const file = findImage(dir, id);
+    if (!file) continue;
+    try {
+      const h = readHeader(new Uint8Array(readFileSync(file)));
+      const swap = h.orientation >= 5;
+      out.set(id, { src: relative(dirname(htmlFile), file).split(sep).join('/'), width: swap ? h.height : h.width, height: swap ? h.width : h.height });
+    } catch {
+      // an unreadable image: the post is listed without its picture
+    }
+  }
+  return out;
+}
+
+/** --html FILE and --plot FILE: what the scores are made of, for a person to look at. */
+function writeReports(a: Args, task: GroundedTask, rows: readonly ScoreRow[], gold: Side<GoldEntity>, pred: Side<PredEntity>): void {
+  if (typeof a.html !== 'string' && typeof a.plot !== 'string') return;
+  const opts = evalOptions(a);
+  const byType = scoresByType(task, { gold: gold.entities, pred: pred.entities, goldTexts: gold.texts, predTexts: pred.texts }, opts);
+  const title = `${task.toUpperCase()}: ${pred.entities.length} predicted, ${gold.entities.length} gold entities`;
+  if (typeof a.plot === 'string') {
+    const file = userPath(a.plot);
+    writeFileSync(file, precisionRecallSvg(byType, `${task.toUpperCase()} precision and recall per entity type`));
+    process.stderr.write(`[eval] plot: ${file}\n`);
+  }
+  if (typeof a.html === 'string') {
+    const file = userPath(a.html);
+    const ids = new Set([...gold.entities.map((g) => g.id), ...pred.entities.map((p) => p.id)]);
+    const images = typeof a.images === 'string' ? reportImages(ids, userPath(a.images), file) : undefined;
+    const texts = new Map([...(pred.texts ?? []), ...(gold.texts ?? [])]);
+    writeFileSync(file, htmlReport({ title, scores: rows, byType, gold: gold.entities, pred: pred.entities, texts, images, iouThreshold: opts.iouThreshold }));
+    process.stderr.write(`[eval] report: ${file}\n`);
+  }
 }
 
 function print(rows: readonly ScoreRow[], json: boolean): void {
@@ -177,7 +227,9 @@ function scoreFiles(a: Args): void {
   const regions = oneOf(a.regions as string | undefined, ['as-is', 'none', 'oracle'] as const, 'regions', 'as-is');
   if (regions === 'none') pred.entities = withRegionsNone(pred.entities);
   if (regions === 'oracle') pred.entities = withOracleRegions(pred.entities, gold.entities, task);
-  print(scoreRows([task], gold, pred, a), a.json === true);
+  const rows = scoreRows([task], gold, pred, a);
+  print(rows, a.json === true);
+  writeReports(a, task, rows, gold, pred);
 }
 
 // ---- driving a running service -------------------------------------------------------------------
@@ -289,7 +341,9 @@ async function driveApi(a: Args): Promise<void> {
     texts: apiTexts(lines),
   };
   const tasks: GroundedTask[] = a.json === true ? [task] : [...new Set<GroundedTask>([task, 'gmner', 'eeg', 'mner'])];
-  print(scoreRows(tasks, gold, pred, a), a.json === true);
+  const rows = scoreRows(tasks, gold, pred, a);
+  print(rows, a.json === true);
+  writeReports(a, task, rows, gold, pred);
   process.stderr.write(`[eval] answers: ${out}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
@@ -305,7 +359,8 @@ async function main(): Promise<void> {
         matching: { type: 'string' }, key: { type: 'string' }, iou: { type: 'string' }, json: { type: 'boolean' },
         api: { type: 'string' }, images: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' },
         out: { type: 'string' }, concurrency: { type: 'string' }, limit: { type: 'string' }, timeout: { type: 'string' },
-        retries: { type: 'string' }, regions: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        retries: { type: 'string' }, regions: { type: 'string' }, html: { type: 'string' }, plot: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));

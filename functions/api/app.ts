@@ -3,7 +3,6 @@
  * accounting on /v1 (Bearer key, rate limit and quota, Idempotency-Key, usage record; see
  * accounts/middleware.ts) -> route. Every failure leaves as RFC 9457 problem+json through `errorResponse`.
  */
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -15,6 +14,8 @@ import { HOOKS_PREFIX, hooks, jobs } from './jobs';
 import { errorResponse, problemResponse } from './problem';
 import { requestLog } from './request-log';
 import { createRouter } from './router';
+import { docs } from './routes/docs';
+import { documentExamples } from './routes/examples';
 import { health } from './routes/health';
 import { models } from './routes/models';
 import { recognize } from './routes/recognize';
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions = {}) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   documentAccounting(app);
   app.route('/', hooks); // after documentAccounting: no Bearer key, no Idempotency-Key
+  documentExamples(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -70,7 +72,7 @@ export function createApp(options: AppOptions = {}) {
       description: 'Grounded multimodal named entity recognition: entities, their expansions, whether each is visible in the image, its box and mask (RiVEG method).',
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'GMNER edge API' }));
+  app.route('/', docs);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app.routes, c.req.path, c.req.method);

@@ -1,9 +1,10 @@
 /**
- * One POST {base}/v1/recognize for the evaluation driver, with the request body the public API takes
- * (shared/api/schemas.ts RecognizeRequestSchema). Uses only fetch, so it runs in Node and Workers.
+ * One POST {base}/v1/recognize for the evaluation driver, through the public typed client
+ * (shared/client). Uses only fetch, so it runs in Node and Workers.
  * Retries are few and only for answers that can change on a retry (network, 408, 429, 5xx), because
  * a long evaluation must neither hammer a struggling service nor stop on one transient failure.
  */
+import { ApiError, createClient, type RecognizeInput } from '../client';
 import { sniffFormat } from '../image/header';
 import { MEDIA_TYPES } from '../image/types';
 
@@ -29,13 +30,18 @@ export interface RecognizeCall {
   timeoutMs?: number;
 }
 
-export function recognizeRequestBody(c: RecognizeCall): string {
-  const media = sniffMediaType(c.image);
-  return JSON.stringify({
+/** The JSON request, typed by the public client (shared/client) so it cannot drift from the API. */
+export function recognizeRequest(c: RecognizeCall): RecognizeInput {
+  const media = sniffMediaType(c.image) as 'image/jpeg' | 'image/png' | 'image/webp' | undefined;
+  return {
     text: c.text,
     image: { data: bytesToBase64(c.image), ...(media ? { media_type: media } : {}) },
     options: { labels: c.labels ?? 'gmner', masks: c.masks ?? false },
-  });
+  };
+}
+
+export function recognizeRequestBody(c: RecognizeCall): string {
+  return JSON.stringify(recognizeRequest(c));
 }
 
 export class RecognizeError extends Error {
@@ -50,34 +56,23 @@ export class RecognizeError extends Error {
   }
 }
 
-/** The answer's `entities` (the rest of the answer is not needed for scoring). */
+/** The answer's `entities` (the rest of the answer is not needed for scoring), through the typed client. */
 export async function recognize(c: RecognizeCall, fetchImpl: typeof fetch = fetch): Promise<{ entities: unknown[] }> {
-  const url = `${c.baseUrl.replace(/\/+$/, '')}/v1/recognize`;
-  let res: Response;
+  const api = createClient({ baseUrl: c.baseUrl, apiKey: c.apiKey, fetch: fetchImpl });
+  let answer: unknown;
   try {
-    res = await fetchImpl(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) },
-      body: recognizeRequestBody(c),
-      signal: AbortSignal.timeout(c.timeoutMs ?? 120_000),
-    });
+    answer = await api.recognize(recognizeRequest(c), { signal: AbortSignal.timeout(c.timeoutMs ?? 120_000) });
   } catch (e) {
+    if (e instanceof ApiError) {
+      const retryable = e.status === 408 || e.status === 429 || e.status >= 500;
+      const after = e.retryAfterS;
+      throw new RecognizeError(`HTTP ${e.status}: ${e.problem.title}${e.problem.detail ? `: ${e.problem.detail}` : ''}`, e.status, retryable, after ? after * 1000 : undefined);
+    }
+    if (e instanceof SyntaxError) throw new RecognizeError(`answer is not JSON: ${e.message}`, 200, false);
     throw new RecognizeError(`request failed: ${(e as Error).message}`, null, true);
   }
-  const body = await res.text();
-  if (!res.ok) {
-    const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-    const after = Number(res.headers.get('retry-after'));
-    throw new RecognizeError(`HTTP ${res.status}: ${body.slice(0, 300)}`, res.status, retryable, after > 0 ? after * 1000 : undefined);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new RecognizeError(`answer is not JSON: ${body.slice(0, 120)}`, res.status, false);
-  }
-  const entities = (json as { entities?: unknown })?.entities;
-  if (!Array.isArray(entities)) throw new RecognizeError('answer has no entities array', res.status, false);
+  const entities = (answer as { entities?: unknown })?.entities;
+  if (!Array.isArray(entities)) throw new RecognizeError('answer has no entities array', 200, false);
   return { entities };
 }
 

@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker, startBuilt, type BuiltWorker } from '../support/built-worker';
+import { describeOpenApiExamples } from '../support/openapi-examples';
 
 describe('the deployable bundle', () => {
   let built: BuiltWorker;
@@ -34,4 +35,6 @@ describe('the deployable bundle', () => {
     expect(result).toMatchObject({ valid: true });
     expect(doc.openapi).toBe('3.1.0');
   });
+
+  describeOpenApiExamples(async () => (await mf.dispatchFetch('http://localhost/openapi.json')).json());
 });

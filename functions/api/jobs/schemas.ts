@@ -56,6 +56,10 @@ export const CallbackStateSchema = z
   })
   .openapi('CallbackState');
 
+// `.nullable()` on a registered schema comes out as `allOf: [$ref, {type: [object, null]}]` (or a bare
+// $ref), which admits no null; a union comes out as `anyOf: [$ref, {type: null}]`, which does.
+const orNull = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.null()]);
+
 export const JobSchema = z
   .object({
     id: z.string(),
@@ -69,10 +73,10 @@ export const JobSchema = z
     started_at: z.string().nullable(),
     finished_at: z.string().nullable().openapi({ description: 'When the outcome (result or error) was stored.' }),
     updated_at: z.string(),
-    callback: CallbackStateSchema.nullable(),
-    result: RecognizeAnswerSchema.nullable().openapi({ description: 'The /v1/recognize answer, once the pipeline succeeded.' }),
-    error: ProblemSchema.nullable().openapi({ description: 'Why the job failed (or will fail: a permanent pipeline failure being delivered).' }),
-    last_error: ProblemSchema.nullable().openapi({ description: 'The latest transient failure, while attempts remain.' }),
+    callback: orNull(CallbackStateSchema),
+    result: orNull(RecognizeAnswerSchema).openapi({ description: 'The /v1/recognize answer, once the pipeline succeeded.' }),
+    error: orNull(ProblemSchema).openapi({ description: 'Why the job failed (or will fail: a permanent pipeline failure being delivered).' }),
+    last_error: orNull(ProblemSchema).openapi({ description: 'The latest transient failure, while attempts remain.' }),
   })
   .openapi('Job');
 

@@ -32,7 +32,7 @@ const UsageSchema = z
     records: z.array(UsageRecordSchema),
     next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
   })
-  .openapi('Usage');
+  .openapi('UsageReport');
 
 const route = createRoute({
   method: 'get',

@@ -1,0 +1,20 @@
+/**
+ * Debian's Chromium for the browser tests (.ci/run installs it with apt-get when missing).
+ * CHROMIUM_PATH names another binary.
+ */
+import { existsSync } from 'node:fs';
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+export function findChromium(): string | null {
+  const named = process.env.CHROMIUM_PATH;
+  if (named) return existsSync(named) ? named : null;
+  return CANDIDATES.find((p) => existsSync(p)) ?? null;
+}
+
+/** A request the page must not make: anything that leaves this machine. */
+export function isExternal(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return false;
+  return !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+}
