@@ -9,6 +9,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     console.log(JSON.stringify({
       level: c.res.status >= 500 ? 'error' : 'info',
       request_id: c.get('requestId'),
+      ...(c.get('clientRequestId') ? { client_request_id: c.get('clientRequestId') } : {}),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
