@@ -221,4 +221,14 @@ describe('POST /v1/hooks/{source}: bounded and metered (issue 11, items 2 and 6)
     expect((await limited.json<any>()).type).toBe('https://gmner.dev/problems/rate-limited');
     expect(r.queue.sent).toBe(1);
   });
+
+  it('503 accounts-unavailable with Retry-After when the meter does not answer; nothing queued', async () => {
+    const down = { idFromName: () => ({}), get: () => ({ admit: async () => { throw new Error('meter down (test)'); } }) };
+    const { env: e, queue } = hookEnv({ METER: down });
+    const res = await send(e, signed(await event()));
+    expect(res.status).toBe(503);
+    expect((await res.json<any>()).type).toBe('https://gmner.dev/problems/accounts-unavailable');
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(queue.sent).toBe(0);
+  });
 });

@@ -51,8 +51,8 @@ const route = createRoute({
     409: problem('This webhook-id was already received from this source (`webhook-replayed`, with `job_id`)'),
     413: problem('Body over HOOK_MAX_BODY_BYTES (`body-too-large`)'),
     429: problem("Over the source key's rate limit (`rate-limited`) or monthly quota (`quota-exceeded`); with `Retry-After`"),
+    503: problem('The job queue or store (`jobs-unavailable`) or the rate limiter (`accounts-unavailable`) is unavailable'),
     422: problem('The event is not a job request (`validation`), or its callback URL is refused (`callback-url-refused`)'),
-    503: problem('The job queue or store is unavailable (`jobs-unavailable`)'),
   },
 });
 
@@ -104,7 +104,12 @@ hooks.openapi(route, async (c) => {
   // Metered like a Bearer request of the source's key: its rate limit, and one unit of its quota held for the job.
   const meter = meterFor(c.env, cfg.keyId);
   const acct = accountingConfig(c.env);
-  const a = (await meter.admit({ rateLimit: key.rate_limit ?? acct.rateLimit, rateWindowSeconds: acct.rateWindowSeconds, quota: key.quota, reserve: 1 })) as Admission;
+  let a: Admission;
+  try {
+    a = (await meter.admit({ rateLimit: key.rate_limit ?? acct.rateLimit, rateWindowSeconds: acct.rateWindowSeconds, quota: key.quota, reserve: 1 })) as Admission;
+  } catch (e) {
+    throw new ProblemError('accounts-unavailable', 'The rate limiter did not answer; retry shortly.', { retryAfter: 1, cause: e });
+  }
   if (a.outcome === 'rate-limited' || a.outcome === 'quota-exceeded') throw refusal(a);
   if (a.outcome !== 'admitted') throw new Error(`unexpected admission ${a.outcome}`);
   for (const [k, v] of Object.entries(limitHeaders(a.limits))) c.header(k, v);
