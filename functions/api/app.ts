@@ -32,8 +32,18 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}) {
   const app = createRouter();
 
-  // Reuse Cloudflare's Ray ID so our logs line up with the platform's.
-  app.use('*', requestId({ generator: (c) => c.req.header('cf-ray') ?? crypto.randomUUID() }));
+  // Our request id is ours: Cloudflare's Ray ID (so our logs line up with the platform's) or a UUID, never
+  // a client's X-Request-Id, which is kept apart as clientRequestId (logs, usage records).
+  app.use('*', async (c, next) => {
+    const client = c.req.header('x-request-id');
+    if (client && client.length <= 255 && /^[\w\-=.:]+$/.test(client)) c.set('clientRequestId', client);
+    return next();
+  });
+  app.use('*', requestId({ headerName: '', generator: (c) => c.req.header('cf-ray') ?? crypto.randomUUID() }));
+  app.use('*', async (c, next) => {
+    c.header('x-request-id', c.get('requestId'));
+    return next();
+  });
   app.use('*', requestLog());
   app.use('*', cors({ origin: '*', exposeHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy', 'idempotent-replayed'] }));
   app.use('/v1/*', async (c, next) => {

@@ -13,6 +13,8 @@ export interface ApiBindings {
   METER?: DurableObjectNamespace<ApiKeyMeter>;
   /** Jobs: the gmner-jobs queue (functions/api/jobs); messages are `{ v: 1, job_id }`. */
   JOBS?: Queue;
+  /** Jobs: results too large for a D1 row (functions/api/jobs/results.ts). */
+  RESULTS?: R2Bucket;
   [name: string]: unknown;
 }
 
@@ -29,8 +31,26 @@ export type AppEnv = {
      * recordUsage() when it runs). Answers >= 500 are never billed.
      */
     metering?: Metering | null;
+    /**
+     * Raises this request's quota reservation to `units` in all (POST /v1/batch: its item count), or
+     * throws 429 quota-exceeded. Set by the accounting middleware on POST.
+     */
+    reserveUnits?: (units: number) => Promise<void>;
+    /** Turns this request's reservation into one held unit per job it queues (see JobHolds). */
+    jobHolds?: JobHolds;
+    /** The client's X-Request-Id, kept apart from ours (`requestId`), for logs and usage records. */
+    clientRequestId?: string;
   };
 };
+
+/**
+ * Units held for queued jobs (`job:<id>` in the key's meter): taken before the job's message is sent,
+ * committed when the job is billed, released when it fails through our fault or is never created.
+ */
+export interface JobHolds {
+  take(jobIds: string[]): Promise<void>;
+  release(jobIds: string[]): Promise<void>;
+}
 
 /** The billable cost of one answer (see README, Accounts). */
 export interface Metering {

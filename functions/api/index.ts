@@ -1,7 +1,7 @@
 /** The public Worker's entry: routes through Hono. */
 import { createApp } from './app';
 import type { ApiBindings } from './env';
-import { handleQueue } from './jobs';
+import { handleQueue, handleScheduled } from './jobs';
 
 export { ApiKeyMeter } from './accounts/meter';
 
@@ -11,4 +11,6 @@ export default {
   fetch: app.fetch,
   // Jobs (gmner-jobs) and their dead letters (gmner-jobs-dlq): functions/api/jobs/consumer.ts.
   queue: handleQueue,
+  // Cron Trigger (wrangler.toml [triggers]): re-enqueue stuck jobs, purge old ones (functions/api/jobs/maintenance.ts).
+  scheduled: (controller, env, ctx) => ctx.waitUntil(handleScheduled(controller, env)),
 } satisfies ExportedHandler<ApiBindings>;

@@ -16,6 +16,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     console.log(JSON.stringify({
       level: status >= 500 ? 'error' : 'info',
       request_id: c.get('requestId'),
+      ...(c.get('clientRequestId') ? { client_request_id: c.get('clientRequestId') } : {}),
       key_id: c.get('apiKey')?.id ?? null,
       method: c.req.method,
       route: routePath(c, -1),

@@ -10,6 +10,9 @@
  * Events carry increasing `id`s. A failure before the first event (bad image, no LLM, LLM down) is an
  * ordinary problem+json answer with its status, as without streaming. A client that goes away cancels the
  * pipeline. Comment lines (`: keep-alive`) every 15 s keep idle proxies from closing a slow stream.
+ *
+ * Billing (README, Accounts): 1 unit once `entities` has been sent, whether or not the client stays for
+ * the rest; not billed when the stream ends with an `error` event of status >= 500 (our fault).
  */
 import type { Context } from 'hono';
 import type { RecognizeAnswer } from '../../shared/api/schemas';
@@ -42,7 +45,12 @@ export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): 
   const requestId = c.get('requestId');
   const abort = new AbortController();
   const clientSignal = c.req.raw.signal;
-  const onClientAbort = () => abort.abort(clientSignal.reason);
+  /** The client left (request aborted or stream cancelled): what was sent so far is what is billed. */
+  let gone = false;
+  const onClientAbort = () => {
+    gone = true;
+    abort.abort(clientSignal.reason);
+  };
   clientSignal?.addEventListener('abort', onClientAbort);
 
   const encoder = new TextEncoder();
@@ -69,7 +77,14 @@ export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): 
   const started = new Promise<void>((resolve) => (firstEvent = resolve));
   const onEvent = (e: PipelineEvent) => {
     firstEvent();
-    if (e.type === 'entities') write({ event: 'entities', data: { entities: e.entities, dropped: e.dropped } });
+    if (e.type === 'entities') {
+      if (closed) return;
+      write({ event: 'entities', data: { entities: e.entities, dropped: e.dropped } });
+      // Billed from here on: this event carries the LLM's whole work, so a client that leaves after it
+      // pays for it. (Until the answer's usage arrives the LLM tokens are unknown: recorded as 0.)
+      c.set('metering', { units: 1 });
+      return;
+    }
     else write({ event: 'entity', data: { stage: e.stage, index: e.index, entity: e.entity } });
   };
 
@@ -88,6 +103,7 @@ export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): 
       for (const f of pending.splice(0)) write(f);
     },
     cancel(reason) {
+      gone = true;
       closed = true;
       clearInterval(keepAlive);
       abort.abort(reason ?? new Error('client went away'));
@@ -95,6 +111,8 @@ export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): 
   });
 
   void outcome.then((o) => {
+    // The client went away: billed as delivered so far (the metering set at `entities`); nothing more is sent.
+    if (gone) return close();
     if ('answer' in o) {
       const answer = o.answer as RecognizeAnswer;
       c.set('timings', answer.timings_ms);

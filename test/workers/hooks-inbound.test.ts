@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { issueKey, recognizeBody, usageRows, type TestKey } from '../support/accounts';
 import { drain, inbox, jobsEnv, received } from '../support/jobs';
+import { MAX_SIGNATURES, verifyWebhook } from '../../functions/api/jobs/signing';
 
 const app = createApp();
 const newSecret = () => 'whsec_' + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))));
@@ -158,5 +159,76 @@ describe('POST /v1/hooks/{source}', () => {
     expect(res.status).toBe(202);
     await drain(e, queue);
     expect(await received(cb.name)).toHaveLength(1);
+  });
+});
+
+describe('POST /v1/hooks/{source}: bounded and metered (issue 11, items 2 and 6)', () => {
+  it('computes one MAC per secret, however many candidate signatures the header holds', async () => {
+    const body = JSON.stringify(await event());
+    const at = new Date();
+    const good = new Webhook(SECRET).sign('evt_mac', at, body);
+    const wrong = Array.from({ length: 4 }, (_, i) => `v1,${btoa(String(i).repeat(32))}`);
+    const headers = { 'webhook-id': 'evt_mac', 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': [...wrong, good].join(' ') };
+    const subtle = crypto.subtle as unknown as Record<'sign' | 'verify', (...a: unknown[]) => Promise<unknown>>;
+    const original = { sign: subtle.sign, verify: subtle.verify };
+    let macs = 0;
+    subtle.sign = (...a) => (macs++, original.sign.apply(crypto.subtle, a));
+    subtle.verify = (...a) => (macs++, original.verify.apply(crypto.subtle, a));
+    try {
+      await verifyWebhook([newSecret(), SECRET], { get: (n) => (headers as Record<string, string>)[n] }, body, 300);
+    } finally {
+      subtle.sign = original.sign;
+      subtle.verify = original.verify;
+    }
+    expect(macs).toBe(2);
+  });
+
+  it(`refuses more than ${MAX_SIGNATURES} signatures (401) even when one of them matches`, async () => {
+    const { env: e, queue } = hookEnv();
+    const s = signed(await event());
+    const padded = { ...s.headers, 'webhook-signature': [...Array.from({ length: MAX_SIGNATURES }, (_, i) => `v1,${btoa(String(i).repeat(32))}`), s.headers['webhook-signature']].join(' ') };
+    const res = await send(e, { body: s.body, headers: padded });
+    expect(res.status).toBe(401);
+    expect((await res.json<any>()).detail).toMatch(new RegExp(`at most ${MAX_SIGNATURES}`));
+    expect(queue.sent).toBe(0);
+  });
+
+  it('413 body-too-large for a body over HOOK_MAX_BODY_BYTES, before its signature is checked', async () => {
+    const { env: e, queue } = hookEnv({ HOOK_MAX_BODY_BYTES: '1000' });
+    const res = await send(e, signed(await event({ text: 'x'.repeat(2000) })));
+    expect(res.status).toBe(413);
+    expect(await res.json<any>()).toMatchObject({ type: 'https://gmner.dev/problems/body-too-large', limit_bytes: 1000 });
+    expect(queue.sent).toBe(0);
+  });
+
+  it("counts against the source key's quota (a unit held for the job) and rate limit: 429 with Retry-After, no job", async () => {
+    const quotaKey = await issueKey({ name: 'hooks-quota', quota: 1 });
+    const q = hookEnv({ HOOK_KEY_CMS: quotaKey.id });
+    expect((await send(q.env, signed(await event()))).status).toBe(202);
+    const over = await send(q.env, signed(await event()));
+    expect(over.status).toBe(429);
+    expect((await over.json<any>()).type).toBe('https://gmner.dev/problems/quota-exceeded');
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(q.queue.sent).toBe(1);
+    await drain(q.env, q.queue);
+    expect((await usageRows(quotaKey.id)).map((r) => r.units)).toEqual([1]);
+
+    const rateKey = await issueKey({ name: 'hooks-rate', rateLimit: 1 });
+    const r = hookEnv({ HOOK_KEY_CMS: rateKey.id });
+    expect((await send(r.env, signed(await event()))).status).toBe(202);
+    const limited = await send(r.env, signed(await event()));
+    expect(limited.status).toBe(429);
+    expect((await limited.json<any>()).type).toBe('https://gmner.dev/problems/rate-limited');
+    expect(r.queue.sent).toBe(1);
+  });
+
+  it('503 accounts-unavailable with Retry-After when the meter does not answer; nothing queued', async () => {
+    const down = { idFromName: () => ({}), get: () => ({ admit: async () => { throw new Error('meter down (test)'); } }) };
+    const { env: e, queue } = hookEnv({ METER: down });
+    const res = await send(e, signed(await event()));
+    expect(res.status).toBe(503);
+    expect((await res.json<any>()).type).toBe('https://gmner.dev/problems/accounts-unavailable');
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(queue.sent).toBe(0);
   });
 });

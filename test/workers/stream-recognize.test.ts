@@ -157,3 +157,39 @@ describe('POST /v1/recognize as an event stream', () => {
     expect(rows[0].llm_tokens).toBeGreaterThan(0);
   });
 });
+
+describe('billing a stream by what was delivered (issue 11, item 3)', () => {
+  it('bills 1 unit to a client that leaves right after `entities` (the LLM work), without waiting for the answer', async () => {
+    const k = await issueKey({ name: 'stream-left' });
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })], { MODEL_SET: 'fixtures' });
+    const ctx = createExecutionContext();
+    const res = await app.request('/v1/recognize', request({ text: TEXT, image: { data: await blockImage() }, options: { masks: true } }, 'text/event-stream', k.auth), e, ctx);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: entities')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('event: entities');
+    expect(text).not.toContain('event: answer');
+    await reader.cancel();
+    await waitOnExecutionContext(ctx);
+    const rows = await usageRows(k.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ route: 'POST /v1/recognize', units: 1, status: 200, outcome: 'ok' });
+  });
+
+  it('does not bill a stream that ends in an error event of status >= 500 after `entities` (our fault)', async () => {
+    const k = await issueKey({ name: 'stream-5xx' });
+    const dead = 'http://127.0.0.1:9/';
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })], { ENTAIL_URL: dead, GROUND_URL: dead, SEGMENT_URL: dead });
+    const ctx = createExecutionContext();
+    const res = await app.request('/v1/recognize', request({ text: TEXT, image: { data: await blockImage() } }, 'text/event-stream', k.auth), e, ctx);
+    const { events } = await readSse(res);
+    await waitOnExecutionContext(ctx);
+    expect(events.map((x) => x.event)).toEqual(['entities', 'error']);
+    expect(await usageRows(k.id)).toEqual([]);
+  });
+});

@@ -3,9 +3,10 @@
  * strongly consistent place where that key's requests are counted, so limits are exact:
  *
  * - rate: a fixed window of `rateWindow` seconds, at most `rateLimit` requests (every /v1 request);
- * - quota: billable units per calendar month (UTC); a POST reserves its unit on admission and the
- *   reservation is committed (billable) or released (our fault) when the answer is settled, so
- *   concurrent requests can never overshoot the quota;
+ * - quota: billable units per calendar month (UTC); a POST reserves what it can cost on admission
+ *   (a batch extends it to its item count) and the reservation is committed (billable) or released (our
+ *   fault) when the answer is settled, so concurrent requests can never overshoot the quota. An accepted
+ *   job's unit becomes a hold (`job:<id>`) that its run commits (billed) or releases (our fault);
  * - Idempotency-Key: the key's in-flight marker and completed answer live here, so concurrent
  *   duplicates are serialised: exactly one runs, the others get 409 (or the replay once it is done).
  *
@@ -48,6 +49,10 @@ export interface Settlement {
 
 /** How long a reservation or an in-flight marker holds if its request never settles (crash, eviction). */
 export const LEASE_MS = 10 * 60_000;
+/** How long a queued job's unit stays held (longer than the queue's whole retry schedule, ~11 h). */
+export const HOLD_MS = 2 * 86_400_000;
+
+export type HoldOutcome = 'held' | 'billed' | 'quota-exceeded';
 /** SQLite rows of a Durable Object hold at most 2 MB: stored bodies are split. */
 const CHUNK = 1 << 20;
 /** Larger answers are not kept (RPC arguments are capped at 32 MiB). */
@@ -129,12 +134,64 @@ export class ApiKeyMeter extends DurableObject<ApiBindings> {
     return { outcome: 'admitted', admission, limits: { rate: rate(count + 1), quota: quotaState(0) } };
   }
 
+  /**
+   * Raises an admitted request's reservation to `units` in all (a batch: one per item), or refuses
+   * without changing it when that would overshoot the quota.
+   */
+  extend(e: { admission: string; units: number; quota: number | null }): { ok: true } | { ok: false; remaining: number; retryAfter: number } {
+    const now = Date.now();
+    const month = monthOf(now);
+    const res = this.sql.exec<{ units: number }>('SELECT units FROM reservations WHERE id = ?', e.admission).toArray()[0];
+    const held = res?.units ?? 0;
+    if (e.quota !== null && this.consumed(month.period) - held + e.units > e.quota) {
+      return { ok: false, remaining: Math.max(0, e.quota - this.consumed(month.period) + held), retryAfter: Math.max(1, Math.ceil((month.end - now) / 1000)) };
+    }
+    this.sql.exec('INSERT INTO reservations (id, period, units, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET units = excluded.units',
+      e.admission, month.period, e.units, now + LEASE_MS);
+    return { ok: true };
+  }
+
+  /**
+   * Makes sure a job about to run holds its unit: its hold from admission, or a new one if that ran
+   * out and the quota still has room. `billed` when the job was already billed (a redelivery).
+   */
+  hold(h: { id: string; quota: number | null }): HoldOutcome {
+    const now = Date.now();
+    this.sql.exec('DELETE FROM reservations WHERE expires_at <= ?', now);
+    if (this.sql.exec('SELECT 1 FROM commits WHERE id = ?', h.id).toArray().length) return 'billed';
+    if (this.sql.exec('SELECT 1 FROM reservations WHERE id = ?', h.id).toArray().length) return 'held';
+    const { period } = monthOf(now);
+    if (h.quota !== null && this.consumed(period) + 1 > h.quota) return 'quota-exceeded';
+    this.sql.exec('INSERT INTO reservations (id, period, units, expires_at) VALUES (?, ?, 1, ?)', h.id, period, now + HOLD_MS);
+    return 'held';
+  }
+
+  /**
+   * Accepted jobs, before their messages are sent: the admission's reservation becomes one hold of 1
+   * unit per id (`job:<job id>`), kept until the job's run commits or releases it (or HOLD_MS passes:
+   * the run then reserves again).
+   */
+  holdFor(h: { admission: string; ids: string[] }): void {
+    const now = Date.now();
+    const res = this.sql.exec<{ period: string }>('SELECT period FROM reservations WHERE id = ?', h.admission).toArray()[0];
+    this.sql.exec('DELETE FROM reservations WHERE id = ?', h.admission);
+    for (const id of h.ids) {
+      this.sql.exec('INSERT OR REPLACE INTO reservations (id, period, units, expires_at) VALUES (?, ?, 1, ?)', id, res?.period ?? monthOf(now).period, now + HOLD_MS);
+    }
+  }
+
+  /** Gives held units back (their jobs failed through our fault, or were never created). */
+  release(ids: string[]): void {
+    for (const id of ids) this.sql.exec('DELETE FROM reservations WHERE id = ?', id);
+  }
+
   /** Ends an admitted request: bills or releases its reservation, keeps or forgets its answer. */
   async settle(s: Settlement): Promise<void> {
     const now = Date.now();
     const res = this.sql.exec<{ period: string }>('SELECT period FROM reservations WHERE id = ?', s.admission).toArray()[0];
     this.sql.exec('DELETE FROM reservations WHERE id = ?', s.admission);
     if (s.units > 0) this.addUsed(res?.period ?? monthOf(now).period, s.units);
+
     const idem = s.idempotency;
     if (!idem) return;
     const rec = this.sql.exec<{ owner: string }>('SELECT owner FROM idempotency WHERE key = ?', idem.key).toArray()[0];
@@ -156,13 +213,15 @@ export class ApiKeyMeter extends DurableObject<ApiBindings> {
   }
 
   /**
-   * Bills units that no admission reserved (asynchronous work, through recordUsage). `id` makes it
-   * idempotent: a redelivered queue message does not bill twice. Returns whether it was counted.
+   * Bills asynchronous work (through recordUsage): the hold of the same `id` becomes used units. `id`
+   * makes it idempotent: a redelivered queue message does not bill twice. Returns whether it was counted.
    */
   async commit(c: { id: string; units: number }): Promise<boolean> {
     const now = Date.now();
     const inserted = this.sql.exec('INSERT OR IGNORE INTO commits (id, at) VALUES (?, ?)', c.id, now).rowsWritten > 0;
-    if (inserted && c.units > 0) this.addUsed(monthOf(now).period, c.units);
+    const res = this.sql.exec<{ period: string }>('SELECT period FROM reservations WHERE id = ?', c.id).toArray()[0];
+    this.sql.exec('DELETE FROM reservations WHERE id = ?', c.id);
+    if (inserted && c.units > 0) this.addUsed(res?.period ?? monthOf(now).period, c.units);
     if (inserted) await this.scheduleCleanup(now + COMMIT_MEMORY_MS);
     return inserted;
   }

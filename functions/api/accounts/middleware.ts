@@ -12,11 +12,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv, Metering } from '../env';
-import { problemResponse } from '../problem';
+import { errorResponse, problemResponse } from '../problem';
+import { wantsEventStream } from '../stream';
 import { KEY_PATTERN, findKey, sha256Hex, type ApiKeyRow } from './keys';
-import { accountingConfig, limitHeaders, type AccountingConfig } from './limits';
+import { QUOTA_POLICY, accountingConfig, limitHeaders, type AccountingConfig } from './limits';
 import { MAX_STORED_BODY, type Admission, type ApiKeyMeter, type StoredResponse } from './meter';
-import { accountsDb, insertUsage, isBillableStatus, meterFor } from './usage';
+import { accountsDb, insertUsage, isBillableStatus, jobHoldsOf, meterFor } from './usage';
 
 /** POST routes billed by this middleware without saying so themselves (1 unit per request). */
 const BILLED_ROUTES = new Set(['/v1/recognize']);
@@ -63,11 +64,8 @@ export function accounting(): MiddlewareHandler<AppEnv> {
     };
     switch (a.outcome) {
       case 'rate-limited':
-        return withLimits(problemResponse(c, 'rate-limited',
-          `This key may make ${a.limits.rate.limit} requests per ${a.limits.rate.window} s; retry in ${a.retryAfter} s.`, { 'violated-policies': [a.violated] }, a.retryAfter));
       case 'quota-exceeded':
-        return withLimits(problemResponse(c, 'quota-exceeded',
-          `This key's quota of ${a.limits.quota!.limit} units this month (UTC) is used up; it renews in ${a.retryAfter} s.`, { 'violated-policies': [a.violated] }, a.retryAfter));
+        return withLimits(errorResponse(c, refusal(a)));
       case 'in-flight':
         return withLimits(problemResponse(c, 'idempotency-conflict', 'A request with this Idempotency-Key is still being processed; retry after it completes to get its answer.', {}, 1));
       case 'mismatch':
@@ -76,10 +74,31 @@ export function accounting(): MiddlewareHandler<AppEnv> {
         return withLimits(replay(a.response));
     }
 
+    if (post) {
+      const admission = a.admission;
+      c.set('reserveUnits', async (units) => {
+        const r = await meter.extend({ admission, units, quota: key.quota });
+        if (!r.ok) {
+          throw new ProblemError('quota-exceeded', `This request costs ${units} units; this key has ${r.remaining} of its quota of ${key.quota} left this month (UTC). It renews in ${r.retryAfter} s.`, {
+            retryAfter: r.retryAfter, extensions: { 'violated-policies': [QUOTA_POLICY], cost_units: units, remaining_units: r.remaining },
+          });
+        }
+      });
+      c.set('jobHolds', jobHoldsOf(meter, admission));
+    }
     await next();
     for (const [k, v] of Object.entries(limits)) c.header(k, v);
     if (post) await settle(c, meter, a.admission, key, idem, cfg);
   };
+}
+
+/** The 429 problem of a refused admission (rate or quota), for the middleware and the inbound hooks. */
+export function refusal(a: Extract<Admission, { outcome: 'rate-limited' | 'quota-exceeded' }>): ProblemError {
+  const extensions = { 'violated-policies': [a.violated] };
+  if (a.outcome === 'rate-limited') {
+    return new ProblemError('rate-limited', `This key may make ${a.limits.rate.limit} requests per ${a.limits.rate.window} s; retry in ${a.retryAfter} s.`, { extensions, retryAfter: a.retryAfter });
+  }
+  return new ProblemError('quota-exceeded', `This key's quota of ${a.limits.quota!.limit} units this month (UTC) is used up; it renews in ${a.retryAfter} s.`, { extensions, retryAfter: a.retryAfter });
 }
 
 async function authenticate(c: Ctx): Promise<ApiKeyRow | Response> {
@@ -135,7 +154,8 @@ export function parseIdempotencyKey(raw: string): string | null {
 }
 
 /**
- * What makes two requests "the same": method, path, media type and body. A multipart body is compared
+ * What makes two requests "the same": method, path, media type, the answer's form (Accept: an event
+ * stream or JSON) and body. A multipart body is compared
  * by its parts (names, values, file names, types and bytes), since every client picks its own boundary.
  */
 export async function requestFingerprint(c: Ctx): Promise<string> {
@@ -156,7 +176,9 @@ export async function requestFingerprint(c: Ctx): Promise<string> {
     }
   }
   digest ??= await sha256Hex(body);
-  return sha256Hex(`${c.req.method} ${c.req.path}\n${essence}\n${digest}`);
+  // The form of the answer is part of the request: an event stream must not replay to a JSON retry.
+  const form = wantsEventStream(c.req.header('accept')) ? 'text/event-stream' : 'application/json';
+  return sha256Hex(`${c.req.method} ${c.req.path}\n${essence}\n${form}\n${digest}`);
 }
 
 function replay(r: StoredResponse): Response {
@@ -228,7 +250,7 @@ async function settle(c: Ctx, meter: Meter, admission: string, key: ApiKeyRow, i
   const record = async ({ metering, answer }: { metering: Metering | null; answer: unknown }) => {
     if (!metering || !db) return;
     await insertUsage(db, {
-      key_id: key.id, request_id: requestId, route, units: metering.units, llm_tokens: metering.llm_tokens ?? 0, model_ms: metering.model_ms ?? 0,
+      key_id: key.id, request_id: requestId, client_request_id: c.get('clientRequestId') ?? null, route, units: metering.units, llm_tokens: metering.llm_tokens ?? 0, model_ms: metering.model_ms ?? 0,
       status, outcome: outcomeOf(status, answer),
     });
   };

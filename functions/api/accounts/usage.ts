@@ -3,13 +3,15 @@
  * writes the records of synchronous requests; asynchronous work (the job consumer) calls recordUsage().
  */
 import { ProblemError } from '../../../shared/problems';
-import type { ApiBindings } from '../env';
-import type { ApiKeyMeter } from './meter';
+import type { ApiBindings, JobHolds } from '../env';
+import type { ApiKeyMeter, HoldOutcome } from './meter';
 
 export interface UsageRecord {
   key_id: string;
-  /** The request (or job item) the units were spent on. */
+  /** The request (or job item) the units were spent on: our id, never the client's. */
   request_id: string;
+  /** The client's own X-Request-Id, when it sent one. */
+  client_request_id?: string | null;
   /** e.g. 'POST /v1/recognize'. */
   route: string;
   /** Billable units: 1 per recognized post. */
@@ -28,7 +30,9 @@ export interface UsageRecord {
   created_at?: string;
 }
 
-export interface StoredUsage extends Required<UsageRecord> {}
+export interface StoredUsage extends Required<Omit<UsageRecord, 'client_request_id'>> {
+  client_request_id: string | null;
+}
 
 /** 5xx answers failed through our fault and are never billed. */
 export const isBillableStatus = (status: number) => status < 500;
@@ -53,6 +57,7 @@ function normalise(r: UsageRecord): StoredUsage {
     id: r.id ?? crypto.randomUUID(),
     key_id: r.key_id,
     request_id: r.request_id,
+    client_request_id: r.client_request_id ?? null,
     route: r.route,
     units: r.units,
     llm_tokens: r.llm_tokens ?? 0,
@@ -67,16 +72,37 @@ function normalise(r: UsageRecord): StoredUsage {
 export async function insertUsage(db: D1Database, record: UsageRecord): Promise<StoredUsage> {
   const r = normalise(record);
   await db
-    .prepare(`INSERT OR IGNORE INTO usage_records (id, key_id, request_id, route, units, llm_tokens, model_ms, status, outcome, created_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .bind(r.id, r.key_id, r.request_id, r.route, r.units, r.llm_tokens, r.model_ms, r.status, r.outcome, r.created_at)
+    .prepare(`INSERT OR IGNORE INTO usage_records (id, key_id, request_id, client_request_id, route, units, llm_tokens, model_ms, status, outcome, created_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .bind(r.id, r.key_id, r.request_id, r.client_request_id, r.route, r.units, r.llm_tokens, r.model_ms, r.status, r.outcome, r.created_at)
     .run();
   return r;
 }
 
+/** The id of a job's held unit in the meter, and of its usage record: the same, so billing consumes the hold. */
+export const jobHoldId = (jobId: string) => `job:${jobId}`;
+
+/** The JobHolds of an admitted request: its reservation becomes the held units of the jobs it queues. */
+export function jobHoldsOf(meter: DurableObjectStub<ApiKeyMeter>, admission: string): JobHolds {
+  return {
+    take: async (jobIds) => void (await meter.holdFor({ admission, ids: jobIds.map(jobHoldId) })),
+    release: async (jobIds) => void (await meter.release(jobIds.map(jobHoldId))),
+  };
+}
+
+/** Before a job runs: its unit is held (from admission, or anew if the quota has room), or it was already billed. */
+export async function holdJobUnit(env: ApiBindings, keyId: string, jobId: string, quota: number | null): Promise<HoldOutcome> {
+  return (await meterFor(env, keyId).hold({ id: jobHoldId(jobId), quota })) as HoldOutcome;
+}
+
+/** A job that will not be billed (our fault, quota, revoked key): its held unit goes back. */
+export async function releaseJobUnit(env: ApiBindings, keyId: string, jobId: string): Promise<void> {
+  await meterFor(env, keyId).release([jobHoldId(jobId)]);
+}
+
 /**
  * Bills work that no synchronous request settled (the job consumer's items): writes the ledger row and
- * counts the units against the key's monthly quota. Safe to repeat with the same `id` (queue retries).
+ * counts the units against the key's monthly quota, consuming the hold of the same id. Safe to repeat with the same `id` (queue retries).
  * A record with a 5xx status is not billed and returns `{ recorded: false }`.
  */
 export async function recordUsage(env: ApiBindings, record: UsageRecord): Promise<{ recorded: boolean; id?: string }> {
@@ -95,7 +121,7 @@ export interface UsageQuery {
 }
 
 export interface UsagePage {
-  records: Omit<StoredUsage, 'key_id'>[];
+  records: Omit<StoredUsage, 'key_id' | 'client_request_id'>[];
   totals: { requests: number; units: number; llm_tokens: number; model_ms: number };
   next_cursor: string | null;
 }

@@ -17,7 +17,20 @@ export interface JobsConfig {
   allowInsecureCallbackUrls: boolean;
   /** Inbound webhooks: accepted distance of `webhook-timestamp` from now, seconds. */
   hookToleranceSeconds: number;
+  /** Inbound webhooks: the largest body accepted (HOOK_MAX_BODY_BYTES), checked before the signature. */
+  hookMaxBodyBytes: number;
+  /** A run's claim on its job (JOB_LEASE_S): a second delivery waits; a crashed run is taken over after it. */
+  leaseMs: number;
+  /** Results above this many bytes (JOB_RESULT_INLINE_MAX_BYTES) go to the RESULTS bucket, not the D1 row. */
+  resultInlineMaxBytes: number;
+  /** Finished jobs (and their R2 results) are deleted this many days after they finished (JOB_RETENTION_DAYS). */
+  retentionDays: number;
+  /** The sweeper re-enqueues a queued job this long past due (JOB_STUCK_AFTER_S). */
+  stuckAfterSeconds: number;
 }
+
+/** The queue's max_retries + 1 (wrangler.toml): a job the sweeper finds with this many runs is failed. */
+export const MAX_ATTEMPTS = 9;
 
 export const DEFAULT_RETRY_DELAYS = [5, 30, 120, 600, 1800, 3600, 10800, 21600];
 /** Queues accept delays up to 12 h (24 h in the newest limits page); keep to the older bound. */
@@ -31,6 +44,11 @@ export function jobsConfig(env: Record<string, unknown>): JobsConfig {
     maxInputBytes: positiveInt(env.JOB_MAX_INPUT_BYTES, 1024 * 1024),
     allowInsecureCallbackUrls: flag(env.ALLOW_INSECURE_CALLBACK_URLS, false),
     hookToleranceSeconds: 300,
+    hookMaxBodyBytes: positiveInt(env.HOOK_MAX_BODY_BYTES, 2 * 1024 * 1024),
+    leaseMs: positiveInt(env.JOB_LEASE_S, 900) * 1000,
+    resultInlineMaxBytes: positiveInt(env.JOB_RESULT_INLINE_MAX_BYTES, 512 * 1024),
+    retentionDays: positiveInt(env.JOB_RETENTION_DAYS, 30),
+    stuckAfterSeconds: positiveInt(env.JOB_STUCK_AFTER_S, 900),
   };
 }
 

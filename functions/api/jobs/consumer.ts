@@ -7,20 +7,26 @@
  *        |  permanent failure (4xx problem): the problem is the outcome, delivered as job.failed
  *   delivering --callback not 2xx / timeout--> message retried with the next delay (410: failed at once)
  *
- * The outcome is billed once (recordUsage, de-duplicated on `job:<id>`) before the callback is tried.
+ * A run first holds its unit of the key's quota (held since admission; taken anew if that hold ran out,
+ * or the job fails 429 quota-exceeded unrun), and claims the job with a lease (JOB_LEASE_S) so that a
+ * duplicate delivery never runs the pipeline twice. The outcome is billed once (recordUsage, de-duplicated
+ * on `job:<id>`, which commits the hold) before the callback is tried; an outcome that is not billable
+ * (5xx, 429) releases the hold. A result too large for a D1 row is kept in R2 (results.ts).
  * After the queue's max_retries the message moves to gmner-jobs-dlq, whose consumer marks the job failed
  * (and, if the pipeline never produced an outcome, tries one job.failed callback).
  */
 import { ProblemError, isProblem, problemBody, type ProblemBody } from '../../../shared/problems';
-import { recordUsage } from '../accounts';
+import { holdJobUnit, jobHoldId, recordUsage, releaseJobUnit } from '../accounts';
+import { isBillableStatus } from '../accounts/usage';
 import { modelTime } from '../accounts/middleware';
 import type { ApiBindings } from '../env';
 import { recognizePost } from '../recognize-service';
 import { jobsConfig, retryDelay, type JobsConfig } from './config';
 import { callbackBody, deliverCallback } from './delivery';
 import {
-  claimJob, finishJob, getJob, jobsDb, keySecret, markBilled, noteCallbackAttempt, noteTransientFailure, storeOutcome, type JobRow,
+  claimJob, finishJob, getJob, hasResult, jobsDb, keySecret, markBilled, noteCallbackAttempt, noteTransientFailure, storeOutcome, type JobRow,
 } from './store';
+import { loadResult, placeResult } from './results';
 import { callOf, type JobMessage } from './submit';
 
 export const JOBS_QUEUE = 'gmner-jobs';
@@ -70,24 +76,32 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
   if (!key || key.revoked_at) {
     // Not billed and not called back: the key's owner withdrew it (or it no longer exists).
     await finishJob(db, id, 'failed', problemBody('key-revoked', `The job's API key ${key ? `was revoked at ${key.revoked_at}` : 'no longer exists'}; the job was not run.`, id));
+    if (!job.billed) await releaseJobUnit(env, job.key_id, id);
     return { done: true };
   }
 
   if (job.status === 'queued' || job.status === 'running') {
-    if (!(await claimJob(db, id))) {
+    // No run without its unit: held since admission, or taken now if the quota still has room.
+    const held = await holdJobUnit(env, job.key_id, id, key.quota);
+    if (held === 'quota-exceeded') {
+      await storeOutcome(db, id, { error: problemBody('quota-exceeded', `The job's API key has no quota left this month (UTC) to run it; the job was not run and is not billed.`, id) });
+      log('info', { job_id: id, attempt, event: 'quota exceeded: not run' });
+      job = await getJob(db, id);
+    } else if (!(await claimJob(db, id, cfg.leaseMs))) {
       job = await getJob(db, id);
     } else {
       const started = performance.now();
       try {
         const answer = await recognizePost(env, callOf(JSON.parse(job.input!)), job.id);
-        await storeOutcome(db, id, { result: JSON.stringify(answer) });
+        await storeOutcome(db, id, await placeResult(env, id, JSON.stringify(answer), cfg.resultInlineMaxBytes));
         log('info', { job_id: id, attempt, event: 'pipeline done', duration_ms: Math.round(performance.now() - started), entities: answer.entities.length });
       } catch (e) {
         const problem = asProblem(e, id);
         if (problem.status >= 500) {
-          await noteTransientFailure(db, id, problem);
+          const delaySeconds = retryDelay(cfg, attempt, (e as ProblemError)?.retryAfter ?? null);
+          await noteTransientFailure(db, id, problem, delaySeconds);
           log('warn', { job_id: id, attempt, event: 'pipeline failed, will retry', problem: problem.type, detail: problem.detail });
-          return { done: false, delaySeconds: retryDelay(cfg, attempt, (e as ProblemError)?.retryAfter ?? null) };
+          return { done: false, delaySeconds };
         }
         await storeOutcome(db, id, { error: problem });
         log('info', { job_id: id, attempt, event: 'pipeline refused the input', problem: problem.type });
@@ -101,7 +115,7 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
   if (!job.billed) await bill(env, job);
 
   if (!job.callback_url) {
-    await finishJob(db, id, job.result !== null ? 'succeeded' : 'failed');
+    await finishJob(db, id, hasResult(job) ? 'succeeded' : 'failed');
     return { done: true };
   }
   const body = callbackBody(job, cfg.callbackMaxBytes);
@@ -110,7 +124,7 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
   await noteCallbackAttempt(db, id, { status: r.status, error: r.ok ? null : r.error, at, delivered: r.ok });
   log(r.ok ? 'info' : 'warn', { job_id: id, attempt, event: r.ok ? 'callback delivered' : 'callback failed', status: r.status, ...(r.ok ? {} : { error: r.error }) });
   if (r.ok) {
-    await finishJob(db, id, job.result !== null ? 'succeeded' : 'failed');
+    await finishJob(db, id, hasResult(job) ? 'succeeded' : 'failed');
     return { done: true };
   }
   if (r.gone) {
@@ -141,6 +155,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: ApiBi
       ? (job.error ? JSON.parse(job.error) as ProblemBody : callbackProblem(job, job.callback_attempts, job.callback_last_status, job.callback_last_error ?? 'none made', id))
       : (job.last_error ? JSON.parse(job.last_error) as ProblemBody : problemBody('internal', 'The job did not complete within its attempts.', id));
     await finishJob(db, id, 'failed', error);
+    if (!job.billed) await releaseJobUnit(env, job.key_id, id);
     log('warn', { job_id: id, event: 'job dead-lettered: failed', problem: error.type, callback_attempts: job.callback_attempts });
     // The pipeline never produced an outcome, so the receiver never heard of the job: one last try.
     if (!hasOutcome && job.callback_url) {
@@ -155,13 +170,21 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: ApiBi
   }
 }
 
+/** Bills the stored outcome once (its held unit becomes used), or gives the unit back when it is not billable. */
 async function bill(env: ApiBindings, job: JobRow): Promise<void> {
   const db = jobsDb(env);
-  const answer = job.result ? JSON.parse(job.result) as { usage?: { total_tokens?: number }; timings_ms?: Record<string, number> } : null;
+  const stored = await loadResult(env, job);
+  const answer = stored ? JSON.parse(stored) as { usage?: { total_tokens?: number }; timings_ms?: Record<string, number> } : null;
   const error = job.error ? JSON.parse(job.error) as ProblemBody : null;
   const status = answer ? 200 : error?.status ?? 500;
+  // 5xx failed through our fault; 429 was never run.
+  if (!isBillableStatus(status) || status === 429) {
+    await releaseJobUnit(env, job.key_id, job.id);
+    await markBilled(db, job.id);
+    return;
+  }
   await recordUsage(env, {
-    id: `job:${job.id}`,
+    id: jobHoldId(job.id),
     key_id: job.key_id,
     request_id: job.id,
     route: routeOf(job.origin),

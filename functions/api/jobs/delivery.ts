@@ -8,7 +8,7 @@ import { problemBody } from '../../../shared/problems';
 import { checkCallbackUrl } from './callback-url';
 import type { JobsConfig } from './config';
 import { signWebhook } from './signing';
-import type { JobRow } from './store';
+import { hasResult, type JobRow } from './store';
 
 export const USER_AGENT = 'gmner-webhooks/1';
 
@@ -19,7 +19,7 @@ export type DeliveryResult =
 
 /** The callback body of a job whose outcome is stored. */
 export function callbackBody(job: JobRow, maxBytes: number): string {
-  const succeeded = job.result !== null;
+  const succeeded = hasResult(job);
   const data: Record<string, unknown> = {
     id: job.id,
     status: succeeded ? 'succeeded' : 'failed',
@@ -28,6 +28,11 @@ export function callbackBody(job: JobRow, maxBytes: number): string {
     batch_index: job.batch_index,
     status_url: job.status_url,
   };
+  if (job.result_key !== null) {
+    // Kept in R2 because it is large: never inline, the receiver GETs status_url.
+    data.result_omitted = 'too-large';
+    return JSON.stringify({ type: 'job.succeeded', timestamp: job.finished_at ?? job.updated_at, data });
+  }
   if (succeeded) data.result = JSON.parse(job.result!);
   else data.error = job.error ? JSON.parse(job.error) : problemBody('internal', 'The job failed without a recorded reason.');
   const event = { type: succeeded ? 'job.succeeded' : 'job.failed', timestamp: job.finished_at ?? job.updated_at, data };

@@ -6,15 +6,20 @@
  *   HOOK_SECRET_<SOURCE>        the source's signing secret(s), `whsec_...`, space-separated during rotation (a Worker secret)
  *   HOOK_KEY_<SOURCE>           the API key id (`key_...`) its jobs belong to: billed to it, called back signed with its webhook secret
  *   HOOK_CALLBACK_URL_<SOURCE>  optional: the callback of events whose `data` names none
- * Order of checks: source known -> headers -> timestamp within 5 min -> signature over the raw body ->
- * payload -> `webhook-id` not seen before for this source (D1, atomically with the job row) -> queued, 202.
+ * Order of checks: source known -> body within HOOK_MAX_BODY_BYTES -> headers -> timestamp within 5 min ->
+ * at most 5 signatures, one MAC per secret over the raw body -> payload -> the source key's rate limit and
+ * one unit of its quota (held for the job, as for POST /v1/jobs) -> `webhook-id` not seen before for this
+ * source (D1, atomically with the job row) -> queued, 202.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ProblemSchema } from '../../../shared/api/schemas';
 import { ProblemError } from '../../../shared/problems';
-import type { ApiBindings } from '../env';
+import type { Context } from 'hono';
+import type { ApiBindings, AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
 import { createRouter } from '../router';
+import { jobHoldsOf, meterFor, refusal, type Admission } from '../accounts';
+import { accountingConfig, limitHeaders } from '../accounts/limits';
 import { jobsConfig } from './config';
 import { HookPayloadSchema, JobAcceptedSchema } from './schemas';
 import { verifyWebhook } from './signing';
@@ -41,12 +46,13 @@ const route = createRoute({
   },
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: JobAcceptedSchema } } },
-    401: problem('Missing headers, a timestamp outside 5 minutes, or no matching signature (`webhook-signature`)'),
+    401: problem('Missing headers, a timestamp outside 5 minutes, more than 5 signatures, or no matching signature (`webhook-signature`)'),
     404: problem('No such source (`hook-source-unknown`)'),
     409: problem('This webhook-id was already received from this source (`webhook-replayed`, with `job_id`)'),
-    413: problem('Body too large'),
+    413: problem('Body over HOOK_MAX_BODY_BYTES (`body-too-large`)'),
+    429: problem("Over the source key's rate limit (`rate-limited`) or monthly quota (`quota-exceeded`); with `Retry-After`"),
+    503: problem('The job queue or store (`jobs-unavailable`) or the rate limiter (`accounts-unavailable`) is unavailable'),
     422: problem('The event is not a job request (`validation`), or its callback URL is refused (`callback-url-refused`)'),
-    503: problem('The job queue or store is unavailable (`jobs-unavailable`)'),
   },
 });
 
@@ -75,8 +81,9 @@ hooks.openapi(route, async (c) => {
   const source = c.req.param('source');
   const cfg = hookSource(c.env, source);
   if (!cfg) throw new ProblemError('hook-source-unknown', `No webhook source "${source.slice(0, 64)}" is configured.`);
-  const raw = await c.req.text();
-  const { id } = await verifyWebhook(cfg.secrets, { get: (n) => c.req.header(n) }, raw, jobsConfig(c.env).hookToleranceSeconds);
+  const jobsCfg = jobsConfig(c.env);
+  const raw = await readBody(c, jobsCfg.hookMaxBodyBytes);
+  const { id } = await verifyWebhook(cfg.secrets, { get: (n) => c.req.header(n) }, raw, jobsCfg.hookToleranceSeconds);
 
   let json: unknown;
   try {
@@ -94,6 +101,19 @@ hooks.openapi(route, async (c) => {
     throw new ProblemError('hook-source-unknown', `No webhook source "${source}" is configured.`);
   }
 
+  // Metered like a Bearer request of the source's key: its rate limit, and one unit of its quota held for the job.
+  const meter = meterFor(c.env, cfg.keyId);
+  const acct = accountingConfig(c.env);
+  let a: Admission;
+  try {
+    a = (await meter.admit({ rateLimit: key.rate_limit ?? acct.rateLimit, rateWindowSeconds: acct.rateWindowSeconds, quota: key.quota, reserve: 1 })) as Admission;
+  } catch (e) {
+    throw new ProblemError('accounts-unavailable', 'The rate limiter did not answer; retry shortly.', { retryAfter: 1, cause: e });
+  }
+  if (a.outcome === 'rate-limited' || a.outcome === 'quota-exceeded') throw refusal(a);
+  if (a.outcome !== 'admitted') throw new Error(`unexpected admission ${a.outcome}`);
+  for (const [k, v] of Object.entries(limitHeaders(a.limits))) c.header(k, v);
+
   const received = new Date();
   let accepted;
   try {
@@ -101,6 +121,7 @@ hooks.openapi(route, async (c) => {
       keyId: cfg.keyId,
       origin: `hook:${source}`,
       statusBase: c.req.url,
+      holds: jobHoldsOf(meter, a.admission),
       alongside: (d, jobId) => ({
         // The primary key makes a second delivery of this id fail the whole transaction: no second job.
         write: [
@@ -111,6 +132,8 @@ hooks.openapi(route, async (c) => {
       }),
     }, [itemOf(checked.data.data, '#/data', cfg.callbackUrl)]);
   } catch (e) {
+    // Nothing was queued: the unit goes back (a replayed id costs only its place in the rate window).
+    await meter.settle({ admission: a.admission, units: 0 }).catch(() => undefined);
     if (!/UNIQUE constraint failed/i.test(String((e as Error)?.message))) throw e;
     const first = await db.prepare('SELECT job_id, received_at FROM hook_deliveries WHERE source = ? AND webhook_id = ?').bind(source, id).first<{ job_id: string; received_at: string }>();
     throw new ProblemError('webhook-replayed', `webhook-id ${id} from ${source} was already received${first ? ` at ${first.received_at} and queued as ${first.job_id}` : ''}; it is accepted once.`, {
@@ -120,3 +143,16 @@ hooks.openapi(route, async (c) => {
   c.header('location', accepted.status_url);
   return c.json(accepted, 202);
 });
+
+/**
+ * The body as text, refused (413) past `max` bytes before any of it is hashed: by Content-Length when
+ * sent, and by its size once read (the app-wide body limit, sized for images, bounds the reading).
+ */
+async function readBody(c: Context<AppEnv>, max: number): Promise<string> {
+  const tooLarge = () => new ProblemError('body-too-large', `Webhook bodies are limited to ${max} bytes (HOOK_MAX_BODY_BYTES); send the image as image.url.`, { extensions: { limit_bytes: max } });
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw tooLarge();
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength > max) throw tooLarge();
+  return new TextDecoder().decode(bytes);
+}

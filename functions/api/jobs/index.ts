@@ -8,3 +8,4 @@ export { hooks, HOOKS_PREFIX } from './hooks';
 export { handleQueue, handleJobs, handleDeadLetters, JOBS_QUEUE, JOBS_DEAD_LETTER_QUEUE } from './consumer';
 export { signWebhook, verifyWebhook } from './signing';
 export { checkCallbackUrl } from './callback-url';
+export { handleScheduled, purgeJobs, sweepJobs } from './maintenance';

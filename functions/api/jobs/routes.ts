@@ -11,6 +11,7 @@ import {
   BatchAcceptedSchema, BatchRequestSchema, JobAcceptedSchema, JobRequestSchema, JobSchema, MAX_BATCH_ITEMS,
 } from './schemas';
 import { getJob, jobView, jobsDb, newBatchId, JOB_ID_PATTERN } from './store';
+import { loadResult } from './results';
 import { itemOf, storedInput, submitJobs, type JobItem } from './submit';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
@@ -30,7 +31,7 @@ const postJob = createRoute({
   description: 'Takes the body of /v1/recognize plus `callback_url` (JSON, or a multipart field). The job is queued and '
     + 'answered 202 at once. Its outcome is a Standard Webhooks event (`job.succeeded` with `data.result`, or `job.failed` '
     + 'with `data.error`), signed with the key\'s webhook secret; a callback that is not answered 2xx within the timeout is '
-    + 'retried with growing delays under the same `webhook-id`. Billed 1 unit when it runs.',
+    + 'retried with growing delays under the same `webhook-id`. Its unit is reserved against the quota when it is accepted (429 `quota-exceeded` when none is left) and billed when it runs.',
   request: {
     body: {
       required: true,
@@ -54,7 +55,7 @@ const postBatch = createRoute({
   path: '/v1/batch',
   tags: ['jobs'],
   summary: `Up to ${MAX_BATCH_ITEMS} posts as one job each (one callback each).`,
-  description: 'All or nothing: an invalid item (pointer `#/items/<i>/...`) refuses the whole batch. Each job is billed when it runs.',
+  description: 'All or nothing: an invalid item (pointer `#/items/<i>/...`) refuses the whole batch. The batch reserves one unit per item against the quota when it is accepted (429 `quota-exceeded` unless all fit); each job is billed when it runs.',
   request: { body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchRequest' } } } } },
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: BatchAcceptedSchema } } },
@@ -81,7 +82,7 @@ jobs.openAPIRegistry.register('JobForm', RecognizeFormSchema.extend({ callback_u
 
 jobs.openapi(postJob, async (c) => {
   const item = await parseJobRequest(c);
-  const [accepted] = await submitJobs(c.env, { keyId: c.get('apiKey').id, origin: 'jobs', statusBase: c.req.url }, [item]);
+  const [accepted] = await submitJobs(c.env, { keyId: c.get('apiKey').id, origin: 'jobs', statusBase: c.req.url, holds: c.get('jobHolds') }, [item]);
   c.set('metering', null); // billed when the job runs
   c.header('location', accepted.status_url);
   return c.json(accepted, 202);
@@ -93,7 +94,9 @@ jobs.openapi(postBatch, async (c) => {
   if (!checked.success) throw validationError(fieldErrors(checked.error));
   const batchId = newBatchId();
   const items = checked.data.items.map((req, i) => itemOf(req, `#/items/${i}`, checked.data.callback_url));
-  const accepted = await submitJobs(c.env, { keyId: c.get('apiKey').id, origin: 'batch', batchId, statusBase: c.req.url }, items);
+  // A batch can cost one unit per item: all of them fit in the quota, or the batch is refused (429).
+  await c.get('reserveUnits')?.(items.length);
+  const accepted = await submitJobs(c.env, { keyId: c.get('apiKey').id, origin: 'batch', batchId, statusBase: c.req.url, holds: c.get('jobHolds') }, items);
   c.set('metering', null);
   return c.json({ id: batchId, jobs: accepted }, 202);
 });
@@ -103,7 +106,7 @@ jobs.openapi(getJobRoute, async (c) => {
   const job = JOB_ID_PATTERN.test(id) ? await getJob(jobsDb(c.env), id) : null;
   // Another key's job does not exist for this caller.
   if (!job || job.key_id !== c.get('apiKey').id) throw new ProblemError('job-not-found', `No job ${id.slice(0, 100)} for this API key.`);
-  return c.json(jobView(job), 200);
+  return c.json(jobView(job, await loadResult(c.env, job)), 200);
 });
 
 const contentType = (c: Context<AppEnv>) => c.req.header('content-type')?.split(';')[0].trim().toLowerCase();

@@ -36,6 +36,12 @@ export interface JobRow {
   started_at: string | null;
   finished_at: string | null;
   updated_at: string;
+  /** While running: the claim holds until then (ISO 8601). */
+  lease_until: string | null;
+  /** When the next delivery is expected; the sweeper re-enqueues a queued job long past it. */
+  due_at: string | null;
+  /** R2 key (RESULTS) of a result too large for its row; `result` is then null. */
+  result_key: string | null;
 }
 
 export type NewJobRow = Pick<JobRow, 'id' | 'key_id' | 'origin' | 'batch_id' | 'batch_index' | 'input' | 'status_url' | 'callback_url' | 'webhook_id' | 'created_at'>;
@@ -56,9 +62,9 @@ export function jobsDb(env: ApiBindings): D1Database {
 
 export function insertJobStatement(db: D1Database, j: NewJobRow): D1PreparedStatement {
   return db
-    .prepare(`INSERT INTO jobs (id, key_id, origin, batch_id, batch_index, status, input, status_url, callback_url, webhook_id, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`)
-    .bind(j.id, j.key_id, j.origin, j.batch_id, j.batch_index, j.input, j.status_url, j.callback_url, j.webhook_id, j.created_at, j.created_at);
+    .prepare(`INSERT INTO jobs (id, key_id, origin, batch_id, batch_index, status, input, status_url, callback_url, webhook_id, created_at, updated_at, due_at)
+              VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`)
+    .bind(j.id, j.key_id, j.origin, j.batch_id, j.batch_index, j.input, j.status_url, j.callback_url, j.webhook_id, j.created_at, j.created_at, j.created_at);
 }
 
 export function deleteJobsStatement(db: D1Database, ids: string[]): D1PreparedStatement {
@@ -72,30 +78,40 @@ export async function getJob(db: D1Database, id: string): Promise<JobRow | null>
 const now = () => new Date().toISOString();
 const changed = (r: D1Result) => (r.meta?.changes ?? 0) > 0;
 
-/** queued/running -> running, counting the attempt. False when the job has moved on. */
-export async function claimJob(db: D1Database, id: string): Promise<boolean> {
-  const t = now();
+/**
+ * Claims a job for one run: queued -> running with a lease until `leaseMs` from now, counting the
+ * attempt. A running job is taken over only once its lease has run out (its run crashed), so a
+ * duplicate delivery of the message never runs the pipeline twice. False when it cannot be claimed.
+ */
+export async function claimJob(db: D1Database, id: string, leaseMs: number, at = Date.now()): Promise<boolean> {
+  const t = new Date(at).toISOString();
   return changed(await db
-    .prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status IN ('queued', 'running')`)
-    .bind(t, t, id).run());
+    .prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?), updated_at = ?, lease_until = ?
+              WHERE id = ? AND (status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until <= ?)))`)
+    .bind(t, t, new Date(at + leaseMs).toISOString(), id, t).run());
 }
 
-/** A transient pipeline failure: back to queued with the problem, for the next delivery of the message. */
-export async function noteTransientFailure(db: D1Database, id: string, problem: ProblemBody): Promise<void> {
-  await db.prepare(`UPDATE jobs SET status = 'queued', last_error = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')`)
-    .bind(JSON.stringify(problem), now(), id).run();
+/** A transient pipeline failure: back to queued with the problem, due again after `delaySeconds`. */
+export async function noteTransientFailure(db: D1Database, id: string, problem: ProblemBody, delaySeconds = 0): Promise<void> {
+  const t = Date.now();
+  await db.prepare(`UPDATE jobs SET status = 'queued', last_error = ?, lease_until = NULL, due_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')`)
+    .bind(JSON.stringify(problem), new Date(t + delaySeconds * 1000).toISOString(), new Date(t).toISOString(), id).run();
 }
 
 /** The pipeline's outcome (answer or permanent problem): -> delivering. False when another delivery stored one first. */
-export async function storeOutcome(db: D1Database, id: string, outcome: { result: string } | { error: ProblemBody }): Promise<boolean> {
+export async function storeOutcome(db: D1Database, id: string, outcome: { result: string } | { resultKey: string } | { error: ProblemBody }): Promise<boolean> {
   const t = now();
   const result = 'result' in outcome ? outcome.result : null;
+  const resultKey = 'resultKey' in outcome ? outcome.resultKey : null;
   const error = 'error' in outcome ? JSON.stringify(outcome.error) : null;
   return changed(await db
-    .prepare(`UPDATE jobs SET status = 'delivering', result = ?, error = ?, input = NULL, last_error = NULL, finished_at = ?, updated_at = ?
-              WHERE id = ? AND status IN ('queued', 'running')`)
-    .bind(result, error, t, t, id).run());
+    .prepare(`UPDATE jobs SET status = 'delivering', result = ?, result_key = ?, error = ?, input = NULL, last_error = NULL, lease_until = NULL,
+              finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')`)
+    .bind(result, resultKey, error, t, t, id).run());
 }
+
+/** Whether the job's pipeline produced an answer (in its row or in R2). */
+export const hasResult = (j: JobRow) => j.result !== null || j.result_key !== null;
 
 export async function markBilled(db: D1Database, id: string): Promise<void> {
   await db.prepare('UPDATE jobs SET billed = 1 WHERE id = ?').bind(id).run();
@@ -116,15 +132,22 @@ export async function finishJob(db: D1Database, id: string, status: 'succeeded' 
     .bind(status, error ? JSON.stringify(error) : null, t, t, id).run());
 }
 
-/** The secret that signs a key's callbacks, and whether the key still works. */
-export async function keySecret(db: D1Database, keyId: string): Promise<{ webhook_secret: string; revoked_at: string | null } | null> {
-  return db.prepare('SELECT webhook_secret, revoked_at FROM api_keys WHERE id = ?').bind(keyId).first();
+export interface JobKey {
+  webhook_secret: string;
+  revoked_at: string | null;
+  quota: number | null;
+  rate_limit: number | null;
+}
+
+/** The secret that signs a key's callbacks, whether the key still works, and its limits. */
+export async function keySecret(db: D1Database, keyId: string): Promise<JobKey | null> {
+  return db.prepare('SELECT webhook_secret, revoked_at, quota, rate_limit FROM api_keys WHERE id = ?').bind(keyId).first();
 }
 
 const parse = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
 
-/** The public view of a job (GET /v1/jobs/{id}). */
-export function jobView(j: JobRow): Job {
+/** The public view of a job (GET /v1/jobs/{id}); `result`: the answer when it lives in R2 (loadResult). */
+export function jobView(j: JobRow, result: string | null = j.result): Job {
   return {
     id: j.id,
     status: j.status,
@@ -149,7 +172,7 @@ export function jobView(j: JobRow): Job {
           delivered_at: j.delivered_at,
         }
       : null,
-    result: parse(j.result),
+    result: parse(result),
     error: parse(j.error),
     last_error: parse(j.last_error),
   };

@@ -4,7 +4,7 @@
  * on the JOBS queue. The message carries only `{ v: 1, job_id }`; the row is the job.
  */
 import { ProblemError, type FieldError } from '../../../shared/problems';
-import type { ApiBindings } from '../env';
+import type { ApiBindings, JobHolds } from '../env';
 import type { RecognizeCall } from '../recognize-service';
 import { checkCallbackUrl } from './callback-url';
 import { jobsConfig } from './config';
@@ -65,6 +65,8 @@ export async function submitJobs(
     keyId: string; origin: string; batchId?: string; statusBase: string;
     /** Statements written in the same transaction as the job rows (and undone with them), given the first job id. */
     alongside?: (db: D1Database, firstJobId: string) => { write: D1PreparedStatement[]; undo: D1PreparedStatement[] };
+    /** The submitting request's quota reservation, turned into one held unit per job before any is queued. */
+    holds?: JobHolds;
   },
   items: JobItem[],
 ): Promise<Accepted[]> {
@@ -104,13 +106,23 @@ export async function submitJobs(
   if (!queue) throw new ProblemError('jobs-unavailable', 'The Worker has no JOBS queue binding; see wrangler.toml and the README, Jobs.');
   const db = jobsDb(env);
   const extra = opts.alongside?.(db, rows[0].id) ?? { write: [], undo: [] };
-  await db.batch([...extra.write, ...rows.map((r) => insertJobStatement(db, r))]);
+  const ids = rows.map((r) => r.id);
+  // Held before the rows exist: a consumer that runs a job at once finds its unit already held.
+  await opts.holds?.take(ids);
+  const release = () => opts.holds?.release(ids).catch(() => undefined);
+  try {
+    await db.batch([...extra.write, ...rows.map((r) => insertJobStatement(db, r))]);
+  } catch (e) {
+    await release();
+    throw e;
+  }
   try {
     const messages = rows.map((r) => ({ body: { v: 1, job_id: r.id } as JobMessage, contentType: 'json' as const }));
     if (messages.length === 1) await queue.send(messages[0].body, { contentType: 'json' });
     else await queue.sendBatch(messages);
   } catch (e) {
-    await db.batch([...extra.undo, deleteJobsStatement(db, rows.map((r) => r.id))]).catch(() => undefined);
+    await db.batch([...extra.undo, deleteJobsStatement(db, ids)]).catch(() => undefined);
+    await release();
     throw new ProblemError('jobs-unavailable', 'The job queue did not take the job; nothing was created. Retry shortly.', { retryAfter: 5, cause: e });
   }
   return rows.map((r) => ({ id: r.id, status: 'queued', status_url: r.status_url }));
