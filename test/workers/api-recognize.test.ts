@@ -5,6 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
+import { MAX_TEXT_CHARS } from '../../shared/api/schemas';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey } from '../support/accounts';
 import { BLUE, RED, encodePng, handPng, makeImage, toBase64 } from '../support/images';
@@ -63,6 +64,31 @@ describe('POST /v1/recognize', () => {
     const body = await res.json<any>();
     expect(body.entities.map((x: any) => x.text)).toEqual(['Kevin Durant', 'Chase Center']);
     expect(body.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^segment stage is not configured/)]));
+  });
+
+  it('one text limit for both forms: a 1.2 M-character multipart post is refused before the LLM sees it', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
+    const calls = async () => ((await (await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(String(e.LLM_MODEL))}`)).json()) as unknown[]).length;
+    const pointers = async (res: Response) => {
+      expect(res.status).toBe(422);
+      const body = await res.json<any>();
+      expect(body.type).toMatch(/validation$/);
+      return body.errors;
+    };
+    for (const text of ['Kevin Durant '.repeat(100_000), 'x'.repeat(MAX_TEXT_CHARS + 1)]) {
+      const form = new FormData();
+      form.set('text', text);
+      form.set('image', new File([await png()], 'photo.png', { type: 'image/png' }));
+      const multipart = await pointers(await app.request('/v1/recognize', { method: 'POST', body: form, headers: auth }, e));
+      const viaJson = await pointers(await app.request('/v1/recognize', json({ text, image: { data: toBase64(await png()) } }), e));
+      expect(multipart).toEqual([{ pointer: '#/text', detail: expect.stringMatching(/10000/) }]);
+      expect(multipart).toEqual(viaJson);
+    }
+    expect(await calls()).toBe(0);
+    const form = new FormData();
+    form.set('text', TEXT.padEnd(MAX_TEXT_CHARS, ' '));
+    form.set('image', new File([await png()], 'photo.png', { type: 'image/png' }));
+    expect((await app.request('/v1/recognize', { method: 'POST', body: form, headers: auth }, e)).status).toBe(200);
   });
 
   it('reports a declared media type that the bytes contradict, and reads the bytes', async () => {
