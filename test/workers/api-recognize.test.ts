@@ -167,4 +167,20 @@ describe('POST /v1/recognize with MODEL_SET=fixtures (every stage through onnxru
     expect(body.warnings.join(' ')).not.toMatch(/not configured/);
     expect(Object.keys(body.timings_ms)).toEqual(expect.arrayContaining(['entail_prepare', 'ground_prepare', 'segment_prepare', 'entail']));
   });
+
+  it('a post repeating one name 700 times gets MAX_ENTITIES_PER_POST entities, the rest in dropped with a warning', async () => {
+    const text = 'Kevin Durant '.repeat(700).trim();
+    const answer = JSON.stringify({ entities: [ENTITIES[0]] });
+    const image = toBase64(await encodePng(makeImage(96, 64, (x) => (x < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]))));
+    for (const [cap, n] of [[undefined, 32], ['5', 5]] as const) {
+      const e = { ...(await llmAnswering([answer])), MODEL_SET: 'fixtures', ...(cap ? { MAX_ENTITIES_PER_POST: cap } : {}) };
+      const res = await app.request('/v1/recognize', json({ text, image: { data: image }, options: { masks: true } }), e);
+      expect(res.status).toBe(200);
+      const body = await res.json<any>();
+      expect(body.entities).toHaveLength(n);
+      expect(body.dropped).toEqual([{ text: 'Kevin Durant', type: 'PER', reason: `over the limit of ${n} entities per post (MAX_ENTITIES_PER_POST): ${700 - n} mentions not examined` }]);
+      expect(body.warnings.join(' ')).toContain(`${700 - n} of 700 entities were cut`);
+      expect(body.entities.every((x: any) => typeof x.groundable === 'boolean')).toBe(true);
+    }
+  });
 });
