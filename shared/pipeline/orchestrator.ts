@@ -225,12 +225,12 @@ function scaleBox(b: Box, k: number, frame: { width: number; height: number }): 
   };
 }
 
-/** Stage errors that are not already problems become a 502 that names the stage. */
+/** Stage errors that are not already problems become a 502 that names the stage; the error itself is for the logs. */
 async function guard<T>(stage: StageName, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (isProblem(e)) throw e;
-    throw new ProblemError('stage-failed', `${stage} stage failed: ${(e as Error)?.message ?? String(e)}`, { extensions: { dependency: stage }, cause: e });
+    throw new ProblemError('stage-failed', `The ${stage} stage failed; its error is in the logs under this request id.`, { extensions: { dependency: stage }, cause: e });
   }
 }

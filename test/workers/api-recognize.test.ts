@@ -3,7 +3,7 @@
  * against the recorded OpenAI-compatible server on loopback, the orchestrator, the answer's shape.
  */
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { MAX_TEXT_CHARS } from '../../shared/api/schemas';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
@@ -122,6 +122,24 @@ describe('POST /v1/recognize', () => {
     const url = await app.request('/v1/recognize', json({ text: TEXT, image: { url: 'https://192.168.1.10/cat.jpg' } }), e);
     expect(url.status).toBe(422);
     expect((await url.json<any>()).type).toMatch(/image-url-refused$/);
+  });
+
+  it("502 with a clean detail when the provider refuses; the provider's words go to the log line with the request id", async () => {
+    const e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `unauthorized?t=api-${Date.now()}` };
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => { logged.push(String(line)); });
+    try {
+      const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()) } }), e);
+      expect(res.status).toBe(502);
+      const body = await res.json<any>();
+      expect(body.detail).toMatch(/rejected the request \(401\)\. Check LLM_API_KEY\.$/);
+      expect(JSON.stringify(body)).not.toContain('Incorrect API key');
+      const line = logged.map((l) => JSON.parse(l)).find((l) => l.request_id === body.request_id);
+      expect(line).toMatchObject({ level: 'error', problem: 'llm-failed' });
+      expect(line.cause.join(' ')).toContain('Incorrect API key provided');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('502 naming the LLM when the provider keeps failing', async () => {

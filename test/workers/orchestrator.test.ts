@@ -104,7 +104,9 @@ describe('pipeline ordering and concurrency', () => {
       throw new Error('boom');
     };
     llm.open();
-    await expect(runPipeline(req(), intakeDouble(log, image), stages)).rejects.toMatchObject({ kind: 'stage-failed', status: 502, message: 'ground stage failed: boom' });
+    const err = await runPipeline(req(), intakeDouble(log, image), stages).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'stage-failed', status: 502, extensions: { dependency: 'ground' }, message: 'The ground stage failed; its error is in the logs under this request id.' });
+    expect((err.cause as Error).message).toBe('boom');
   });
 });
 
