@@ -84,7 +84,7 @@ export const EntitySchema = z
 
 export const DroppedSchema = z
   .object({ text: z.string(), type: z.string().nullable(), reason: z.string() })
-  .openapi('DroppedEntity', { description: 'An entity the LLM named that could not be placed in the text.' });
+  .openapi('DroppedEntity', { description: 'An entity the LLM named that could not be placed in the text, or mentions over MAX_ENTITIES_PER_POST (one entry per name and type; `reason` gives the count).' });
 
 export const StageModelSchema = z
   .object({
