@@ -90,12 +90,13 @@ export async function runPipeline(
   };
 
   try {
+    const limits = req.limits ?? DEFAULT_WORK_LIMITS;
     const intakeP = timer.time('intake', () => intake(abort.signal)).catch(fail);
     const recognizeP = timer
       .time('recognize', () =>
         stages.recognize.recognize({
           text: req.text, labels: req.labels, caption: req.caption, image_url: req.image_url,
-          request_id: req.request_id, signal: abort.signal,
+          request_id: req.request_id, signal: abort.signal, max_entities: limits.maxEntities,
         }),
       )
       .catch(fail);
@@ -107,7 +108,6 @@ export async function runPipeline(
     const [intakeResult, recognized] = await Promise.all([intakeP, recognizeP]);
     const { image } = intakeResult;
     const warnings = [...intakeResult.warnings];
-    const limits = req.limits ?? DEFAULT_WORK_LIMITS;
     const recognition = capEntities(recognized, limits.maxEntities, warnings);
 
     const entities: PipelineEntity[] = recognition.entities.map((e) => ({

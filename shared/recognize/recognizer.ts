@@ -89,7 +89,9 @@ async function recognize(chat: ChatClient, config: LlmConfig, input: LlmRecogniz
 
   let describe = (p: (typeof placed)[number]) => p.payload.expansion;
   if (mode === 'per_entity' && placed.length > 0) {
-    const keys = [...new Map(placed.map((p) => [`${p.text}\u0000${p.type}`, { name: p.text, type: p.type }])).entries()];
+    // one expansion call per distinct name among the entities that will be examined, not per name the model listed
+    const examined = placed.slice(0, input.max_entities ?? placed.length);
+    const keys = [...new Map(examined.map((p) => [`${p.text}\u0000${p.type}`, { name: p.text, type: p.type }])).entries()];
     const answers = await mapLimit(
       keys,
       EXPANSION_CONCURRENCY,

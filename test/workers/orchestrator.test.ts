@@ -135,6 +135,8 @@ describe('bounded work per post', () => {
     expect(result.warnings).toContain('668 of 700 entities were cut, over the limit of 32 entities per post (MAX_ENTITIES_PER_POST): "Kevin Durant" (PER) ×668; see dropped');
     const examined = (calls: unknown[][]) => calls.reduce((a, c) => a + c.length, 0);
     expect(examined(stages.entail.calls)).toBe(32);
+    // the recognizer is told, so it spends no per-entity LLM calls past the cap
+    expect(stages.recognize.seenInput?.max_entities).toBe(32);
     expect(examined(stages.ground.calls)).toBeLessThanOrEqual(32);
   });
 

@@ -157,6 +157,14 @@ describe('per_entity mode (RiVEG)', () => {
     expect(out.entities[0].expansion).toBe(out.entities[2].expansion);
   });
 
+  it('asks expansions only for the entities that will be examined (max_entities)', async () => {
+    const out = await recognizer('recorded?t=p4').recognize({ text: NEWSRIVER, labels: 'gmner', mode: 'per_entity', max_entities: 1 });
+    expect(out.entities).toHaveLength(3);
+    expect(out.usage.calls).toBe(2); // recognition + NewsRiver(ORG) only: Harbor Heights is past the cap
+    expect(out.entities[0].expansion).toBe(out.entities[2].expansion);
+    expect((await requests('recorded?t=p4')).length).toBe(2);
+  });
+
   it('makes no expansion calls when nothing was recognized', async () => {
     const out = await recognizer('recorded?t=p3', { LLM_MODE: 'per_entity' }).recognize({ text: NONE, labels: 'gmner' });
     expect(out.usage.calls).toBe(1);
