@@ -92,5 +92,8 @@ describe('recovery after a run that grew the heap (workerd)', () => {
     expect(rt.ort.started).toBe(false);
     await rt.run('owlvit-b32', owlFeeds(3, 4, [2]));
     expect([rt.sessionsCreated, rt.ort.starts]).toEqual([2, 2]);
+    // the big run's outputs were copied out of the dropped heap: still intact (77 zero ids per row -> bucket 0)
+    const embeds = big.text_embeds.data as Float32Array;
+    expect([embeds[0], embeds[1], embeds[512 * 199]]).toEqual([77, 0, 77]);
   });
 });
