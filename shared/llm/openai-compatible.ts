@@ -14,6 +14,8 @@ type CreateBody = Parameters<OpenAI['chat']['completions']['create']>[0];
 
 /** Providers that cannot do structured output answer 400 naming the parameter. */
 const SCHEMA_REJECTED = /response_format|json_schema|structured output|guided/i;
+/** OpenAI's reasoning models refuse `max_tokens` and name its successor. */
+const MAX_TOKENS_REJECTED = /max_tokens[\s\S]*max_completion_tokens/i;
 
 export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof fetch } = {}): ChatProvider {
   const client = new OpenAI({
@@ -25,12 +27,15 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
   });
   // Learned once per isolate, so a provider without structured output costs one extra 400, not one per call.
   let schemaUnsupported = false;
+  let tokensParam: 'max_tokens' | 'max_completion_tokens' = 'max_tokens';
 
   async function send(req: ChatRequest, signal: AbortSignal, withSchema: boolean): Promise<ChatResult> {
     const body = {
       model: cfg.model,
       messages: req.messages,
       stream: false,
+      // Never unbounded: a runaway answer costs tokens, time and parsing work.
+      [tokensParam]: Math.min(req.maxTokens ?? cfg.maxTokens, cfg.maxTokens),
       ...(withSchema && req.jsonSchema
         ? { response_format: { type: 'json_schema', json_schema: { name: req.jsonSchema.name, strict: true, schema: req.jsonSchema.schema } } }
         : {}),
@@ -52,15 +57,24 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
     name: 'openai',
     model: cfg.model,
     async attempt(req, signal) {
-      const withSchema = cfg.jsonSchema && !schemaUnsupported && req.jsonSchema !== undefined;
-      try {
-        return await send(req, signal, withSchema);
-      } catch (e) {
-        if (withSchema && e instanceof LlmCallError && e.status === 400 && SCHEMA_REJECTED.test(e.message)) {
-          schemaUnsupported = true;
-          return send(req, signal, false);
+      // Each refused parameter is learned once (per isolate) and the call asked again.
+      for (let tries = 0; ; tries++) {
+        const withSchema = cfg.jsonSchema && !schemaUnsupported && req.jsonSchema !== undefined;
+        try {
+          return await send(req, signal, withSchema);
+        } catch (e) {
+          if (tries < 2 && e instanceof LlmCallError && e.status === 400) {
+            if (tokensParam === 'max_tokens' && MAX_TOKENS_REJECTED.test(e.message)) {
+              tokensParam = 'max_completion_tokens';
+              continue;
+            }
+            if (withSchema && SCHEMA_REJECTED.test(e.message)) {
+              schemaUnsupported = true;
+              continue;
+            }
+          }
+          throw e;
         }
-        throw e;
       }
     },
   };
@@ -81,7 +95,7 @@ function toCallError(e: unknown): unknown {
 }
 
 function readCompletion(completion: unknown, configuredModel: string): ChatResult {
-  const c = completion as { choices?: Array<{ message?: { content?: unknown } }>; usage?: Record<string, unknown>; model?: unknown } | string | null;
+  const c = completion as { choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>; usage?: Record<string, unknown>; model?: unknown } | string | null;
   if (!c || typeof c !== 'object' || !Array.isArray(c.choices)) {
     throw new LlmCallError('bad-response', 'the endpoint did not answer with a chat completion (check LLM_BASE_URL: it should end in /v1 or the provider\'s equivalent)');
   }
@@ -91,6 +105,7 @@ function readCompletion(completion: unknown, configuredModel: string): ChatResul
   const completionTokens = num(c.usage?.completion_tokens);
   return {
     content: typeof content === 'string' ? content : '',
+    truncated: c.choices[0]?.finish_reason === 'length',
     usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: num(c.usage?.total_tokens) || prompt + completionTokens },
     model: typeof c.model === 'string' && c.model ? c.model : configuredModel,
   };

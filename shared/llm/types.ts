@@ -32,6 +32,8 @@ export interface ChatResult {
   usage: TokenUsage;
   /** The model that answered, as the provider reports it. */
   model: string;
+  /** The answer stopped at the token limit (finish_reason "length"). */
+  truncated?: boolean;
 }
 
 /** One attempt, no retries. Must stop when `signal` aborts. Failures are thrown as LlmCallError. */

@@ -43,6 +43,8 @@ export interface RecognizeInput {
   caption?: string;
   request_id?: string;
   signal?: AbortSignal;
+  /** Only the first this many entities (text order) will be examined; a recognizer need not spend calls on the rest. */
+  max_entities?: number;
 }
 
 export interface RecognizeOutput {

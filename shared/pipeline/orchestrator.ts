@@ -5,12 +5,18 @@
  * while the LLM call is still in flight), once per image (stages get all expressions of a post in
  * one call and reuse their image-level work), early exit (ungroundable entities skip grounding and
  * segmentation; segmentation runs only when masks are asked for).
+ *
+ * Two bounds keep one post from buying unbounded work (limits.ts): at most `maxEntities` entities go on to the
+ * vision stages (the rest are listed in `dropped` and named in a warning), and no stage call gets more than
+ * `stageBatch` expressions or boxes (a larger set runs as consecutive calls, so the runtime's heap grows with
+ * the chunk, not with the post).
  */
 import type { IntakeImage } from '../image/types';
 import { ProblemError, isProblem } from '../problems';
 import type {
-  Box, EntailStage, GroundStage, LabelSet, RecognizedEntity, RecognizeOutput, Recognizer, SegmentStage,
+  Box, DroppedEntity, EntailStage, GroundStage, LabelSet, RecognizedEntity, RecognizeOutput, Recognizer, SegmentStage,
 } from './contracts';
+import { DEFAULT_WORK_LIMITS, type WorkLimits } from './limits';
 import { StageTimer } from './timer';
 
 export interface PipelineRequest {
@@ -21,6 +27,8 @@ export interface PipelineRequest {
   /** Passed to multimodal LLMs when the recognizer is configured to send the image. */
   image_url?: string;
   request_id: string;
+  /** Entity cap and stage batch size; DEFAULT_WORK_LIMITS when absent. */
+  limits?: WorkLimits;
 }
 
 export interface IntakeResult {
@@ -82,12 +90,13 @@ export async function runPipeline(
   };
 
   try {
+    const limits = req.limits ?? DEFAULT_WORK_LIMITS;
     const intakeP = timer.time('intake', () => intake(abort.signal)).catch(fail);
     const recognizeP = timer
       .time('recognize', () =>
         stages.recognize.recognize({
           text: req.text, labels: req.labels, caption: req.caption, image_url: req.image_url,
-          request_id: req.request_id, signal: abort.signal,
+          request_id: req.request_id, signal: abort.signal, max_entities: limits.maxEntities,
         }),
       )
       .catch(fail);
@@ -96,9 +105,10 @@ export async function runPipeline(
     const preparedP = intakeP.then((r) => prepareStages(r.image, stages, req.masks, timer));
     // Awaited below when entities exist; an intake failure is reported through intakeP instead.
     preparedP.catch(() => undefined);
-    const [intakeResult, recognition] = await Promise.all([intakeP, recognizeP]);
+    const [intakeResult, recognized] = await Promise.all([intakeP, recognizeP]);
     const { image } = intakeResult;
     const warnings = [...intakeResult.warnings];
+    const recognition = capEntities(recognized, limits.maxEntities, warnings);
 
     const entities: PipelineEntity[] = recognition.entities.map((e) => ({
       ...e, groundable: null, entailment_score: null, box: null, mask: null,
@@ -107,7 +117,7 @@ export async function runPipeline(
     onEvent({ type: 'entities', entities: entities.map((e) => ({ ...e })), dropped: recognition.dropped });
     if (entities.length > 0) {
       await preparedP;
-      await attachVisualEvidence(entities, image, stages, req.masks, timer, warnings, onEvent);
+      await attachVisualEvidence(entities, image, stages, req.masks, limits.stageBatch, timer, warnings, onEvent);
     }
     for (const s of ['entail', 'ground', ...(req.masks ? ['segment'] : [])] as StageName[]) {
       if (!stages[s]) warnings.push(`${s} stage is not configured: its fields are null`);
@@ -130,8 +140,37 @@ async function prepareStages(image: IntakeImage, stages: PipelineStages, masks: 
   await Promise.all(jobs);
 }
 
+/**
+ * Keeps the first `max` entities in text order. The cut ones join `dropped`, one entry per name and type with
+ * its count, and a warning names them, so a client sees what was not examined and why.
+ */
+export function capEntities(r: RecognizeOutput, max: number, warnings: string[]): RecognizeOutput {
+  if (r.entities.length <= max) return r;
+  const cut = new Map<string, { text: string; type: string; n: number }>();
+  for (const e of r.entities.slice(max)) {
+    const key = `${e.text}\u0000${e.type}`;
+    const seen = cut.get(key);
+    if (seen) seen.n++;
+    else cut.set(key, { text: e.text, type: e.type, n: 1 });
+  }
+  const groups = [...cut.values()];
+  const why = `over the limit of ${max} entities per post (MAX_ENTITIES_PER_POST)`;
+  const dropped: DroppedEntity[] = groups.map((g) => ({ text: g.text, type: g.type, reason: `${why}: ${g.n === 1 ? '1 mention' : `${g.n} mentions`} not examined` }));
+  const names = groups.slice(0, 5).map((g) => `"${g.text}" (${g.type}) ×${g.n}`).join(', ');
+  const more = groups.length > 5 ? ` and ${groups.length - 5} more names` : '';
+  warnings.push(`${r.entities.length - max} of ${r.entities.length} entities were cut, ${why}: ${names}${more}; see dropped`);
+  return { ...r, entities: r.entities.slice(0, max), dropped: [...r.dropped, ...dropped] };
+}
+
+/** Runs `call` over consecutive chunks of at most `size` items; results come back in order, one per item. */
+async function inChunks<T, R>(items: T[], size: number, call: (chunk: T[], offset: number) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await call(items.slice(i, i + size), i)));
+  return out;
+}
+
 async function attachVisualEvidence(
-  entities: PipelineEntity[], image: IntakeImage, stages: PipelineStages, masks: boolean, timer: StageTimer, warnings: string[],
+  entities: PipelineEntity[], image: IntakeImage, stages: PipelineStages, masks: boolean, batch: number, timer: StageTimer, warnings: string[],
   onEvent: PipelineListener,
 ) {
   const emit = (stage: StageName, e: PipelineEntity) => onEvent({ type: 'entity', stage, index: entities.indexOf(e), entity: { ...e } });
@@ -141,33 +180,41 @@ async function attachVisualEvidence(
   const toOriginal = 1 / image.scale;
 
   if (!stages.entail) return;
-  const entailments = await timer.time('entail', () => guard('entail', () => stages.entail!.entail(px, key, entities.map((e) => e.expansion))));
-  entities.forEach((e, i) => {
-    e.groundable = entailments[i].groundable;
-    e.entailment_score = entailments[i].score;
-    emit('entail', e);
-  });
+  await timer.time('entail', () => guard('entail', () => inChunks(entities, batch, async (chunk) => {
+    const entailments = await stages.entail!.entail(px, key, chunk.map((e) => e.expansion));
+    chunk.forEach((e, i) => {
+      e.groundable = entailments[i].groundable;
+      e.entailment_score = entailments[i].score;
+      emit('entail', e);
+    });
+    return entailments;
+  })));
 
   const groundable = entities.filter((e) => e.groundable);
   if (groundable.length === 0 || !stages.ground) return;
-  const groundings = await timer.time('ground', () => guard('ground', () => stages.ground!.ground(px, key, groundable.map((e) => e.expansion))));
-  groundable.forEach((e, i) => {
-    const g = groundings[i];
-    e.box = g ? { ...scaleBox(g.box, toOriginal, image), score: g.score } : null;
-    emit('ground', e);
-  });
+  await timer.time('ground', () => guard('ground', () => inChunks(groundable, batch, async (chunk) => {
+    const groundings = await stages.ground!.ground(px, key, chunk.map((e) => e.expansion));
+    chunk.forEach((e, i) => {
+      const g = groundings[i];
+      e.box = g ? { ...scaleBox(g.box, toOriginal, image), score: g.score } : null;
+      emit('ground', e);
+    });
+    return groundings;
+  })));
   const boxed = groundable.filter((e) => e.box);
   if (groundable.length > boxed.length) warnings.push(`${groundable.length - boxed.length} groundable entities got no box`);
 
   if (!masks || boxed.length === 0 || !stages.segment) return;
-  const boxesInPixels = boxed.map((e) => scaleBox(e.box!, image.scale, px));
   const output = { width: image.width, height: image.height };
-  const segs = await timer.time('segment', () => guard('segment', () => stages.segment!.segment(px, key, boxesInPixels, output)));
-  boxed.forEach((e, i) => {
-    const s = segs[i];
-    e.mask = { size: s.mask.size, counts: s.mask.counts, area: s.area, score: s.score };
-    emit('segment', e);
-  });
+  await timer.time('segment', () => guard('segment', () => inChunks(boxed, batch, async (chunk) => {
+    const segs = await stages.segment!.segment(px, key, chunk.map((e) => scaleBox(e.box!, image.scale, px)), output);
+    chunk.forEach((e, i) => {
+      const s = segs[i];
+      e.mask = { size: s.mask.size, counts: s.mask.counts, area: s.area, score: s.score };
+      emit('segment', e);
+    });
+    return segs;
+  })));
 }
 
 function scaleBox(b: Box, k: number, frame: { width: number; height: number }): Box {
@@ -178,12 +225,12 @@ function scaleBox(b: Box, k: number, frame: { width: number; height: number }): 
   };
 }
 
-/** Stage errors that are not already problems become a 502 that names the stage. */
+/** Stage errors that are not already problems become a 502 that names the stage; the error itself is for the logs. */
 async function guard<T>(stage: StageName, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (isProblem(e)) throw e;
-    throw new ProblemError('stage-failed', `${stage} stage failed: ${(e as Error)?.message ?? String(e)}`, { extensions: { dependency: stage }, cause: e });
+    throw new ProblemError('stage-failed', `The ${stage} stage failed; its error is in the logs under this request id.`, { extensions: { dependency: stage }, cause: e });
   }
 }

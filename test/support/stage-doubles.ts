@@ -50,10 +50,12 @@ export function intakeDouble(log: EventLog, image: IntakeImage, hold?: Promise<v
 export class RecognizerDouble implements Recognizer {
   readonly id = 'double';
   seenSignal?: AbortSignal;
+  seenInput?: RecognizeInput;
   constructor(private log: EventLog, private output: RecognizeOutput, private hold?: Promise<void>) {}
   async recognize(input: RecognizeInput): Promise<RecognizeOutput> {
     this.log.push('recognize:start');
     this.seenSignal = input.signal;
+    this.seenInput = input;
     await this.hold;
     input.signal?.throwIfAborted();
     this.log.push('recognize:end');

@@ -53,7 +53,7 @@ describe('Workers AI binding', () => {
     expect(call.model).toBe('@cf/meta/llama-3.3-70b-instruct-fp8-fast');
     expect(call.inputs.response_format.type).toBe('json_schema');
     expect(call.inputs.response_format.json_schema.properties.entities).toBeDefined();
-    expect(call.inputs.max_tokens).toBe(1024);
+    expect(call.inputs.max_tokens).toBe(256 + 48 * 32) // LLM_MAX_TOKENS' default for MAX_ENTITIES_PER_POST=32;
     expect(call.options?.signal).toBeInstanceOf(AbortSignal);
   });
 
