@@ -28,6 +28,13 @@ export interface ShardOptions {
   maxCrossBytes?: number;
   /** Tensors probed in one run (each probe returns them all at once). */
   probeBatch?: number;
+  /**
+   * Whole-graph feeds with other sizes for the graph's free dimensions (e.g. batch 1 where `feeds` has 8): a probe
+   * with them tells which dimensions of the crossing tensors vary, and those stay symbolic in the shard files.
+   */
+  altFeeds?: Record<string, TensorData>;
+  /** The name given to such a dimension. */
+  dynamicDim?: string;
   /** How many crossing tensors to probe in all (the cheapest cuts first). */
   probeLimit?: number;
   log?: (line: string) => void;
@@ -55,6 +62,8 @@ export class GraphCutter {
   /** crossing[p]: the activations that cross a cut before node p. */
   readonly crossing: string[][] = [];
   readonly probed = new Map<string, TensorData>();
+  /** Shapes of the probed tensors, with the dimensions that vary with the feeds named. */
+  readonly shapes = new Map<string, (number | string)[]>();
 
   constructor(readonly model: Model) {
     this.g = model.graph!;
@@ -106,8 +115,13 @@ export class GraphCutter {
     for (let i = 0; i < want.length; i += batch) {
       const names = want.slice(i, i + batch);
       const m = onnx.ModelProto.create({ ...this.model, graph: { ...this.g, output: [...this.g.output!, ...names.filter((n) => !this.graphOutputs.has(n)).map((n) => valueInfo(n, this.types.get(n)!, null))] } });
-      const { outputs } = await opts.run(encodeModel(m), opts.feeds, names);
-      for (const n of names) this.probed.set(n, outputs[n]);
+      const bytes = encodeModel(m);
+      const { outputs } = await opts.run(bytes, opts.feeds, names);
+      const alt = opts.altFeeds ? (await opts.run(bytes, opts.altFeeds, names)).outputs : undefined;
+      for (const n of names) {
+        this.probed.set(n, outputs[n]);
+        this.shapes.set(n, outputs[n].dims.map((d, k) => (alt && alt[n].dims[k] !== d ? (opts.dynamicDim ?? 'batch') : d)));
+      }
       opts.log?.(`probe: ${Math.min(i + batch, want.length)}/${want.length} crossing tensors`);
     }
   }
@@ -130,7 +144,7 @@ export class GraphCutter {
     }
     const t = this.probed.get(name);
     if (!t) throw new Error(`no shape known for "${name}"`);
-    return { name, type: typeName(this.types.get(name)!), shape: [...t.dims] };
+    return { name, type: typeName(this.types.get(name)!), shape: this.shapes.get(name) ?? [...t.dims] };
   }
 
   /** The graph of nodes [start, end), with the Constant nodes and initializers it reads. */
