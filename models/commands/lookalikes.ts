@@ -61,10 +61,20 @@ export async function buildLookalike(recipe: LookalikeRecipe, o: LookalikesOptio
   const whole = await run(bytes, recipe.feeds());
   log(`${recipe.id}: ${(bytes.length / MiB).toFixed(1)} MiB, peak ${(whole.peakHeapBytes / MiB).toFixed(1)} MiB`);
   const pin: LookalikePin = { file, memory: { peakWasmBytes: whole.peakHeapBytes, basis: basis('the whole graph', level) }, session: { graphOptimizationLevel: level } };
-  if (whole.peakHeapBytes <= o.budgetMiB * MiB) return pin;
+  const budgetMiB = recipe.budgetMiB ?? o.budgetMiB;
+  if (whole.peakHeapBytes <= budgetMiB * MiB) return pin;
   const cutter = new GraphCutter(model);
-  const built = await cutter.plan({ budgetBytes: o.budgetMiB * MiB, feeds: recipe.feeds(), altFeeds: recipe.altFeeds?.(), dynamicDim: recipe.dynamicDim, run, log: (l) => log(`  ${l}`) });
-  const plan: ShardPlan = { model: recipe.id, budgetBytes: o.budgetMiB * MiB, shards: [] };
+  let built;
+  try {
+    built = await cutter.plan({ budgetBytes: budgetMiB * MiB, feeds: recipe.feeds(), altFeeds: recipe.altFeeds?.(), dynamicDim: recipe.dynamicDim, run, maxCrossBytes: (recipe.maxCrossMiB ?? 8) * MiB, log: (l) => log(`  ${l}`) });
+  } catch (e) {
+    // served whole: the runtime refuses it under a budget it does not fit (model-over-budget), and says why
+    const why = (e as Error).message;
+    log(`${recipe.id}: NOT SHARDED under ${budgetMiB} MiB: ${why}`);
+    pin.memory.basis += `. Not shardable under ${budgetMiB} MiB by contiguous cuts: ${why}`;
+    return pin;
+  }
+  const plan: ShardPlan = { model: recipe.id, budgetBytes: budgetMiB * MiB, shards: [] };
   for (const s of built) {
     plan.shards.push({
       index: s.index, file: await writeFileTo(o.out, shardKey(recipe.key, s.index), s.bytes), inputs: s.inputs, outputs: s.outputs,
@@ -103,10 +113,10 @@ export async function lookalikes(o: LookalikesOptions, log: (line: string) => vo
       failed++;
     }
     if (o.pin || !old) pins[r.id] = pin;
-  }
-  if (o.pin) {
-    await writeFile(PINS_PATH, `${JSON.stringify(pins, null, 1)}\n`);
-    log(`wrote ${PINS_PATH}`);
+    if (o.pin) {
+      await writeFile(PINS_PATH, `${JSON.stringify(pins, null, 1)}\n`);
+      log(`wrote ${r.id} to ${PINS_PATH}`);
+    }
   }
   if (o.publishLocal) {
     const files = recipes.flatMap((r) => [pins[r.id].file, ...(pins[r.id].shards?.shards.map((s) => s.file) ?? [])]);

@@ -10,6 +10,8 @@ import type { TensorData } from '../../shared/onnx/tensors';
 import { mobileSamEncoderContract, renameValues, samDecoderContractA, setShapes } from '../graph/adapt';
 import { extractModel } from '../graph/extract';
 import { inflateModel } from '../graph/inflate';
+import { owlSplit } from '../graph/owl-split';
+import { tileRows } from '../graph/tile';
 import type { OptLevel } from '../graph/measure';
 import { decodeModel, type Model } from '../graph/proto';
 
@@ -28,6 +30,10 @@ export interface LookalikeRecipe {
   altFeeds?: () => Record<string, TensorData>;
   dynamicDim?: string;
   graphOptimizationLevel: OptLevel;
+  /** Largest tensor allowed to cross a cut (default 8 MiB, a quarter of the 32 MiB RPC limit). */
+  maxCrossMiB?: number;
+  /** Per-shard budget when it differs from the command's (MiB). */
+  budgetMiB?: number;
 }
 
 const f32 = (dims: number[], scale = 1): TensorData => {
@@ -44,13 +50,9 @@ const mask = (rows: number, length: number): TensorData => i64([rows, length], (
 
 const owlBase = (stripped: Uint8Array) => makeBatchable(stripped, OWLVIT_RECIPE).bytes;
 
-export const OWL_IMAGE_OUTPUTS = {
-  image_class_embeds: '/mods.0/class_head/Div_output_0',
-  logit_shift: '/mods.0/class_head/logit_shift/Add_output_0',
-  logit_scale: '/mods.0/class_head/Add_2_output_0',
-  pred_boxes: 'pred_boxes',
-} as const;
-export const OWL_QUERY_OUTPUT = { query_embeds: '/mods.0/owlvit/text_projection/MatMul_output_0' } as const;
+const OWL = owlSplit('/mods.0');
+export const OWL_IMAGE_OUTPUTS = OWL.image.outputs;
+export const OWL_QUERY_OUTPUT = OWL.query.outputs;
 
 const renamed = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [v, k]));
 
@@ -107,9 +109,17 @@ export const RECIPES: LookalikeRecipe[] = [
     id: 'lookalike-mobilesam-encoder',
     source: 'mobilesam_approx_tinyvit5m_1024_int8.onnx',
     key: 'lookalikes/mobilesam-encoder.onnx',
-    adapt: (m) => { mobileSamEncoderContract(m); return m; },
+    adapt: (m) => {
+      mobileSamEncoderContract(m);
+      // stem + stage 0 hold 64 MiB activations at 256²: run them as 4 row strips (stride 8, halo 32 rows >= the
+      // prefix's receptive-field radius of 15 input rows), so that no isolate holds a whole one
+      tileRows(m, { input: 'adapter_pre_pixel_values', output: '/mods.0/stages_1/downsample/conv3/conv/Conv_output_0', tiles: 4, halo: 32, stride: 8, height: 1024 });
+      return m;
+    },
     feeds: () => ({ input_image: f32([768, 1024, 3], 255) }),
     graphOptimizationLevel: 'all',
+    // the 256 x 256 stage: its residual stream [1, 64, 256, 256] is 16 MiB, half the RPC limit
+    maxCrossMiB: 16,
   },
   {
     id: 'lookalike-sam-decoder-a',
