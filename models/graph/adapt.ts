@@ -2,6 +2,7 @@
  * Adapters that give a look-alike graph the default set's I/O contract for its role, so the real stage code runs on
  * it unchanged. They add or rename only at the graph's edges; the look-alike's own compute is untouched.
  */
+import { gauss, streamFor } from './inflate';
 import { type DimValue, DT, floatTensor, int64Tensor, type Model, node, onnx, valueInfo } from './proto';
 
 /** Renames values everywhere (node inputs and outputs, graph inputs and outputs, initializers). */
@@ -23,12 +24,10 @@ export function setShapes(model: Model, shapes: Record<string, DimValue[]>): voi
   g.valueInfo = [];
 }
 
-/** Deterministic N(0, std²)-like values (same generator family as inflation, seeded by the name). */
+/** Deterministic N(0, std²)-like values, from inflation's generator seeded by the name. */
 function weights(name: string, count: number, std: number): Float32Array {
-  let s = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) s = Math.imul(s ^ name.charCodeAt(i), 0x01000193);
-  const u = () => { s = (s + 0x6d2b79f5) | 0; let t = Math.imul(s ^ (s >>> 15), 1 | s); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-  return Float32Array.from({ length: count }, () => (u() + u() + u() + u() - 2) * 1.7320508 * std);
+  const g = gauss(streamFor(name));
+  return Float32Array.from({ length: count }, () => g() * std);
 }
 
 const SAM_MEAN = [123.675, 116.28, 103.53];

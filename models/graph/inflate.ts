@@ -16,7 +16,7 @@
 import { DT, GraphIndex, int64Values, type Model, type Node, onnx, rawTensor, type Tensor } from './proto';
 
 /** FNV-1a over the name, then mulberry32: one independent stream per tensor. */
-function streamFor(name: string): () => number {
+export function streamFor(name: string): () => number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
   let s = h >>> 0;
@@ -29,7 +29,7 @@ function streamFor(name: string): () => number {
 }
 
 /** Irwin–Hall(4), centred and scaled to unit variance: bounded (±3.46), cheap, close to a Gaussian. */
-function gauss(u: () => number): () => number {
+export function gauss(u: () => number): () => number {
   return () => (u() + u() + u() + u() - 2) * 1.7320508;
 }
 
