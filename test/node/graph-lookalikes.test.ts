@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { LOOKALIKES } from '../../models/lookalikes';
 import { MODELS } from '../../models/manifest';
 import { modelSetFromEnv } from '../../models/runtime-from-env';
+import { checkSessionContract } from '../../shared/onnx/contract';
+import { nodeOrt } from '../../shared/onnx/ort-node';
 
 const MiB = 2 ** 20;
 const contract = (e: { inputs: { name: string; type: string; shape: unknown[] }[]; outputs: { name: string; type: string; shape: unknown[] }[] }) => ({
@@ -66,4 +68,18 @@ describe('lookalikes model set', () => {
       }
     }
   });
+
+  it.skipIf(!existsSync(dir))('each built whole graph passes the runtime\'s contract check for its entry', async () => {
+    for (const e of LOOKALIKES) {
+      const path = join(dir, e.files[0].key);
+      if (!existsSync(path)) continue;
+      const inst = await nodeOrt.instantiate();
+      const session = await inst.ort.InferenceSession.create(readFileSync(path), { executionProviders: ['wasm'], graphOptimizationLevel: 'disabled' });
+      try {
+        expect(() => checkSessionContract(e, session), e.id).not.toThrow();
+      } finally {
+        await session.release();
+      }
+    }
+  }, 240_000);
 });
