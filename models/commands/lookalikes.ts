@@ -82,8 +82,8 @@ export async function buildLookalike(recipe: LookalikeRecipe, o: LookalikesOptio
     });
   }
   pin.shards = plan;
-  // the entry's own figure is what one isolate needs: the largest shard
-  pin.memory = { peakWasmBytes: Math.max(...built.map((s) => s.peakHeapBytes)), basis: `largest of ${built.length} shards; the whole graph needs ${(whole.peakHeapBytes / MiB).toFixed(1)} MiB. ${basis('each shard', level)}` };
+  // the entry's own figure stays the whole graph's (what loading files[0] in one isolate needs); each shard has its own
+  pin.memory.basis += `. Served as ${built.length} shards, the largest needing ${(Math.max(...built.map((s) => s.peakHeapBytes)) / MiB).toFixed(1)} MiB (shards[].memory)`;
   return pin;
 }
 
