@@ -2,7 +2,7 @@
  * Builds the model store and runtime from Worker (or Node) configuration. The API wiring calls
  * `modelRuntimeFromEnv(env, workerdOrt)` per request; it returns the isolate's one runtime for that configuration.
  *
- * MODEL_SET         default | fixtures (generated stand-ins, no downloads)
+ * MODEL_SET         default | fixtures (generated stand-ins, no downloads) | lookalikes (models lookalikes)
  * MODEL_STORE       r2 | s3 | origin; unset: r2 when the MODELS binding exists, else origin
  * S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY   for MODEL_STORE=s3
  * MODEL_ORIGIN_BASE optional mirror: files are fetched from base + key instead of their origin URLs
@@ -20,11 +20,12 @@ import { httpOrigin } from '../shared/store/origin';
 import { r2ObjectStore, type R2Like } from '../shared/store/r2';
 import { s3ObjectStore } from '../shared/store/s3';
 import { fixtureEntries, fixtureOrigin } from './fixtures/index';
+import { LOOKALIKES } from './lookalikes';
 import { MODELS } from './manifest';
 
 export type ModelEnv = Record<string, unknown> & { MODELS?: R2Like };
 
-export type ModelSetName = 'default' | 'fixtures';
+export type ModelSetName = 'default' | 'fixtures' | 'lookalikes';
 
 const str = (env: ModelEnv, name: string): string | undefined => {
   const v = env[name];
@@ -39,7 +40,8 @@ export function modelSetFromEnv(env: ModelEnv): { set: ModelSetName; entries: Mo
   const set = str(env, 'MODEL_SET') ?? 'default';
   if (set === 'default') return { set, entries: MODELS };
   if (set === 'fixtures') return { set, entries: fixtureEntries() };
-  throw misconfigured(`MODEL_SET must be "default" or "fixtures", got "${set}".`);
+  if (set === 'lookalikes') return { set, entries: LOOKALIKES };
+  throw misconfigured(`MODEL_SET must be "default", "fixtures" or "lookalikes", got "${set}".`);
 }
 
 function bucketFromEnv(env: ModelEnv, kind: string): ObjectStore | undefined {
