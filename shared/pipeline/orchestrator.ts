@@ -1,8 +1,8 @@
 /**
  * The pipeline: image intake + recognition (in parallel) -> entailment -> grounding -> segmentation.
  *
- * Three rules make it fast: overlap (image-level model work starts as soon as the image is decoded,
- * while the LLM call is still in flight), once per image (stages get all expressions of a post in
+ * Three rules make it fast: overlap (image-level model work starts as soon as the image is decoded
+ * and the LLM request is on its way, and runs while the LLM call is in flight), once per image (stages get all expressions of a post in
  * one call and reuse their image-level work), early exit (ungroundable entities skip grounding and
  * segmentation; segmentation runs only when masks are asked for).
  */
@@ -55,6 +55,21 @@ export interface PipelineResult {
 type StageName = 'entail' | 'ground' | 'segment';
 
 /**
+ * Longest wait for the recognizer's "request sent" signal before image work starts anyway, so a slow
+ * connect or a recognizer that cannot signal never stalls the encoders for long.
+ */
+export const LLM_SENT_WAIT_MS = 100;
+
+/**
+ * How long the event loop gets, once the request has been handed over, to put it on the wire before the
+ * encoders take the thread. One zero-delay turn was not enough in workerd even on loopback (a fresh
+ * connection needs several: connect, then write; test/workers/pipeline-overlap.test.ts); a short timer
+ * lets the loop run every I/O step that is ready. A cold TLS connection to a far provider may need longer:
+ * then the request leaves when the first ORT run ends, as before.
+ */
+export const LLM_SEND_SETTLE_MS = 10;
+
+/**
  * Progress as the answer is made, for streaming: the entities once the LLM has answered, then each
  * entity again whenever a stage fills more of it (groundability, then box, then mask).
  */
@@ -83,17 +98,27 @@ export async function runPipeline(
 
   try {
     const intakeP = timer.time('intake', () => intake(abort.signal)).catch(fail);
+    let onSent!: () => void;
+    const sent = new Promise<void>((resolve) => (onSent = resolve));
     const recognizeP = timer
       .time('recognize', () =>
         stages.recognize.recognize({
           text: req.text, labels: req.labels, caption: req.caption, image_url: req.image_url,
           request_id: req.request_id, signal: abort.signal,
+          onSent: () => {
+            timer.mark('llm_sent');
+            onSent();
+          },
         }),
       )
       .catch(fail);
 
-    // Image-level work starts the moment pixels exist, overlapping the LLM call.
-    const preparedP = intakeP.then((r) => prepareStages(r.image, stages, req.masks, timer));
+    // Image-level work overlaps the LLM call only if the request is on the wire first: an ORT run holds
+    // the isolate's one thread, and workerd writes the request to the socket on that thread. So prepare()
+    // starts once the pixels exist and the request has been handed over plus LLM_SEND_SETTLE_MS (or the
+    // recognizer is done, or LLM_SENT_WAIT_MS has passed).
+    const requestOut = settleFirst([sent.then(settle), recognizeP], LLM_SENT_WAIT_MS);
+    const preparedP = Promise.all([intakeP, requestOut]).then(([r]) => prepareStages(r.image, stages, req.masks, timer));
     // Awaited below when entities exist; an intake failure is reported through intakeP instead.
     preparedP.catch(() => undefined);
     const [intakeResult, recognition] = await Promise.all([intakeP, recognizeP]);
@@ -176,6 +201,17 @@ function scaleBox(b: Box, k: number, frame: { width: number; height: number }): 
     x1: clamp(b.x1 * k, frame.width), y1: clamp(b.y1 * k, frame.height),
     x2: clamp(b.x2 * k, frame.width), y2: clamp(b.y2 * k, frame.height),
   };
+}
+
+/** Leaves the thread to the runtime's event loop for a moment, so it can connect and write the request. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, LLM_SEND_SETTLE_MS));
+
+/** Resolves when the first of `work` settles (either way) or after `ms`, whichever comes first. */
+function settleFirst(work: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const done = () => undefined;
+  return Promise.race([bound, ...work.map((p) => p.then(done, done))]).finally(() => clearTimeout(timer));
 }
 
 /** Stage errors that are not already problems become a 502 that names the stage. */
