@@ -322,7 +322,7 @@ async function runStage(p: Parts, params: StageParams, bytes: Uint8Array): Promi
     entail: ['entail-vision', 'entail-text'],
     'entail.vision': ['entail-vision'],
     'entail.text': ['entail-text'],
-    ground: ['ground'],
+    ground: ['ground-image', 'ground-query'],
     segment: ['segment-encoder', 'segment-decoder'],
     'segment.decoder': ['segment-decoder'],
   };
