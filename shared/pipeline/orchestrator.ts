@@ -63,11 +63,12 @@ export const LLM_SENT_WAIT_MS = 100;
 /**
  * How long the event loop gets, once the request has been handed over, to put it on the wire before the
  * encoders take the thread. One zero-delay turn was not enough in workerd even on loopback (a fresh
- * connection needs several: connect, then write; test/workers/pipeline-overlap.test.ts); a short timer
- * lets the loop run every I/O step that is ready. A cold TLS connection to a far provider may need longer:
- * then the request leaves when the first ORT run ends, as before.
+ * connection needs several: connect, then write), and 10 ms was not always enough on a loaded 2-core machine
+ * (test/workers/pipeline-overlap.test.ts); a short timer lets the loop run every I/O step that is ready. A cold
+ * TLS connection to a far provider may need longer: then the request leaves when the first ORT run ends, as
+ * before. 25 ms is next to nothing against an LLM call of a second or more.
  */
-export const LLM_SEND_SETTLE_MS = 10;
+export const LLM_SEND_SETTLE_MS = 25;
 
 /**
  * Progress as the answer is made, for streaming: the entities once the LLM has answered, then each
