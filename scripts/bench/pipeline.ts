@@ -307,6 +307,17 @@ export async function benchPipeline(opts: PipelineBenchOptions, log: (line: stri
   return report;
 }
 
+/**
+ * When the recorded LLM server had the post's first request, in ms from the post's start (both are this machine's
+ * wall clock): what shows whether the request left before the image encoders took the isolate's thread.
+ */
+async function llmArrival(bindings: Record<string, string>, startedAt: number): Promise<number | null> {
+  const url = `${bindings.LLM_BASE_URL.replace(/\/v1$/, '')}/__requests?model=${encodeURIComponent(bindings.LLM_MODEL)}`;
+  const log = (await (await fetch(url)).json()) as Array<{ at: number }>;
+  const first = log.find((l) => l.at >= startedAt);
+  return first ? first.at - startedAt : null;
+}
+
 async function pipelinePhase(
   outdir: string, bindings: Record<string, string>, opts: PipelineBenchOptions, posts: ReturnType<typeof benchPost>[], jpeg: Uint8Array, log: (l: string) => void,
 ): Promise<NonNullable<PipelineReport['pipeline']>> {
@@ -321,6 +332,10 @@ async function pipelinePhase(
     const run = async (mode: RunParams['mode'], p: (typeof posts)[number], masks: boolean): Promise<RunResult> => {
       for (let attempt = 1; ; attempt++) {
         const res = await post<RunResult>(mf, '/run', { mode, text: p.text, masks, groundable: opts.groundable, prepareDelayMs: mode === 'pipeline' ? opts.prepareDelayMs : 0 } satisfies RunParams, jpeg);
+        if (res.started_at_ms !== undefined) {
+          const arrived = await llmArrival(bindings, res.started_at_ms);
+          if (arrived !== null) res.timings_ms.llm_request_arrived = arrived;
+        }
         if (res.llm_fetches === res.llm_calls) return res;
         if (attempt === 3) throw new Error(`${mode}: LLM requests kept failing (${res.llm_fetches} sent for ${res.llm_calls} calls)`);
         repeated++;
@@ -404,18 +419,19 @@ export function pipelineTable(report: PipelineReport): string {
   const lines = [
     `Pipeline (real orchestrator) vs RiVEG's order, LLM latency ${o.llmMs} ms per call, medians of ${o.runs} runs, milliseconds. ` +
       "Stage columns are the orchestrator's own timings: wall time from the post's start (prepare and recognize) or from the stage's call until it settled, " +
-      'so overlapping work that queues for the one ORT copy, or that blocks the isolate, counts in each. "LLM request sent at": when the recognizer called fetch(). ' +
+      'so overlapping work that queues for the one ORT copy, or that blocks the isolate, counts in each. "LLM request sent at": when the recognizer called fetch(); ' +
+      '"arrived at": when the recorded LLM server had the whole request (its clock, from the post\'s start). ' +
       groundableNote(o.groundable) +
       (o.prepareDelayMs ? ` Diagnostic run: in the pipeline order every stage's prepare() started ${o.prepareDelayMs} ms late (--prepare-delay-ms).` : ''),
     '',
-    '| entities | masks | LLM calls | LLM request sent at | intake | recognize (LLM) | entail prepare | ground prepare | segment prepare | entail | ground | segment | **end-to-end** | RiVEG order end-to-end | RiVEG / pipeline |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| entities | masks | LLM calls | LLM request sent at | arrived at | intake | recognize (LLM) | entail prepare | ground prepare | segment prepare | entail | ground | segment | **end-to-end** | RiVEG order end-to-end | RiVEG / pipeline |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of p.rows) {
     const e2e = med(r.pipeline, 'total');
     const riveg = med(r.riveg, 'total');
     const seg = (k: string) => (r.masks ? ms(med(r.pipeline, k)) : '–');
-    lines.push(`| ${r.entities} | ${r.masks ? 'on' : 'off'} | ${r.pipeline[0]?.llm_calls ?? '–'} | ${ms(med(r.pipeline, 'llm_request_sent'))} | ${ms(med(r.pipeline, 'intake'))} | ${ms(med(r.pipeline, 'recognize'))} | ${ms(med(r.pipeline, 'entail_prepare'))} | ${ms(med(r.pipeline, 'ground_prepare'))} | ${seg('segment_prepare')} | ${ms(med(r.pipeline, 'entail'))} | ${ms(med(r.pipeline, 'ground'))} | ${seg('segment')} | **${ms(e2e)}** | ${ms(riveg)} | ${(riveg / e2e).toFixed(2)}× |`);
+    lines.push(`| ${r.entities} | ${r.masks ? 'on' : 'off'} | ${r.pipeline[0]?.llm_calls ?? '–'} | ${ms(med(r.pipeline, 'llm_request_sent'))} | ${ms(med(r.pipeline, 'llm_request_arrived'))} | ${ms(med(r.pipeline, 'intake'))} | ${ms(med(r.pipeline, 'recognize'))} | ${ms(med(r.pipeline, 'entail_prepare'))} | ${ms(med(r.pipeline, 'ground_prepare'))} | ${seg('segment_prepare')} | ${ms(med(r.pipeline, 'entail'))} | ${ms(med(r.pipeline, 'ground'))} | ${seg('segment')} | **${ms(e2e)}** | ${ms(riveg)} | ${(riveg / e2e).toFixed(2)}× |`);
   }
   lines.push('', `RiVEG's order, same inputs (medians of ${o.runs} runs, ms; entail/ground/segment are sums over the entities, one call each):`, '',
     '| entities | masks | LLM calls | intake | recognize + expansions | entail prepare | ground prepare | segment prepare | entail (n calls) | ground (n calls) | segment (n calls) | **end-to-end** |',
