@@ -62,13 +62,14 @@ export const LLM_SENT_WAIT_MS = 100;
 
 /**
  * How long the event loop gets, once the request has been handed over, to put it on the wire before the
- * encoders take the thread. One zero-delay turn was not enough in workerd even on loopback (a fresh
- * connection needs several: connect, then write), and 10 ms was not always enough on a loaded 2-core machine
- * (test/workers/pipeline-overlap.test.ts); a short timer lets the loop run every I/O step that is ready. A cold
- * TLS connection to a far provider may need longer: then the request leaves when the first ORT run ends, as
- * before. 25 ms is next to nothing against an LLM call of a second or more.
+ * encoders take the thread. Nothing in a Worker says when the socket write happened, so this is a measured
+ * allowance: on a loaded 2-core machine (load average ~13) a fresh loopback connection took 20-34 ms from
+ * fetch() to the server having the request (test/workers/pipeline-overlap.test.ts; the pipeline bench with
+ * --prepare-delay-ms 2000), and 25 ms was not always enough. A cold TLS connection to a far provider may need
+ * longer: then the request leaves when the first ORT run ends, as before. 50 ms is little against an LLM call
+ * of a second or more, and costs nothing when the LLM is slower than the image work.
  */
-export const LLM_SEND_SETTLE_MS = 25;
+export const LLM_SEND_SETTLE_MS = 50;
 
 /**
  * Progress as the answer is made, for streaming: the entities once the LLM has answered, then each
@@ -100,6 +101,8 @@ export async function runPipeline(
   try {
     const intakeP = timer.time('intake', () => intake(abort.signal)).catch(fail);
     let onSent!: () => void;
+    let handedOver = false;
+    let recognized = false;
     const sent = new Promise<void>((resolve) => (onSent = resolve));
     const recognizeP = timer
       .time('recognize', () =>
@@ -108,18 +111,25 @@ export async function runPipeline(
           request_id: req.request_id, signal: abort.signal,
           onSent: () => {
             timer.mark('llm_sent');
+            handedOver = true;
             onSent();
           },
         }),
       )
+      .finally(() => (recognized = true))
       .catch(fail);
 
     // Image-level work overlaps the LLM call only if the request is on the wire first: an ORT run holds
     // the isolate's one thread, and workerd writes the request to the socket on that thread. So prepare()
-    // starts once the pixels exist and the request has been handed over plus LLM_SEND_SETTLE_MS (or the
-    // recognizer is done, or LLM_SENT_WAIT_MS has passed).
-    const requestOut = settleFirst([sent.then(settle), recognizeP], LLM_SENT_WAIT_MS);
-    const preparedP = Promise.all([intakeP, requestOut]).then(([r]) => prepareStages(r.image, stages, req.masks, timer));
+    // starts once the pixels exist and the request has been handed over plus LLM_SEND_SETTLE_MS. Only the wait
+    // for the signal is bounded (LLM_SENT_WAIT_MS from when the pixels exist, or the recognizer finishing): once
+    // it has come, the full allowance follows even if the signal itself was late (a JPEG decode holding the
+    // thread delays it).
+    const preparedP = intakeP.then(async (r) => {
+      await settleFirst([sent, recognizeP], LLM_SENT_WAIT_MS);
+      if (handedOver && !recognized) await settle();
+      return prepareStages(r.image, stages, req.masks, timer);
+    });
     // Awaited below when entities exist; an intake failure is reported through intakeP instead.
     preparedP.catch(() => undefined);
     const [intakeResult, recognition] = await Promise.all([intakeP, recognizeP]);
@@ -205,7 +215,13 @@ function scaleBox(b: Box, k: number, frame: { width: number; height: number }): 
 }
 
 /** Leaves the thread to the runtime's event loop for a moment, so it can connect and write the request. */
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, LLM_SEND_SETTLE_MS));
+async function settle(): Promise<void> {
+  // Many short turns rather than one timer: each lets the loop handle whatever I/O became ready (connected,
+  // writable), where one long timer can fire in the same loop pass as the connect and hand the thread to ORT first.
+  const end = performance.now() + LLM_SEND_SETTLE_MS;
+  do await new Promise<void>((resolve) => setTimeout(resolve, 1));
+  while (performance.now() < end);
+}
 
 /** Resolves when the first of `work` settles (either way) or after `ms`, whichever comes first. */
 function settleFirst(work: Promise<unknown>[], ms: number): Promise<void> {

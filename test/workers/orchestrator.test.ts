@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LLM_SENT_WAIT_MS, runPipeline } from '../../shared/pipeline/orchestrator';
+import { LLM_SEND_SETTLE_MS, LLM_SENT_WAIT_MS, runPipeline } from '../../shared/pipeline/orchestrator';
 import { ProblemError } from '../../shared/problems';
 import {
   EntailDouble, EventLog, GroundDouble, RecognizerDouble, SegmentDouble, fakeImage, gate, intakeDouble, recognized,
@@ -22,7 +22,7 @@ describe('pipeline ordering and concurrency', () => {
   it('starts intake and recognition together and prepares image-level work while the LLM is in flight', async () => {
     const { log, llm, stages, image } = setup();
     const run = runPipeline(req(true), intakeDouble(log, image), stages);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, LLM_SEND_SETTLE_MS + 30));
     // The LLM has not answered, yet the encoders have already run.
     expect(log.events).toEqual(expect.arrayContaining(['intake:start', 'recognize:start', 'intake:end', 'entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
     expect(log.events).not.toContain('recognize:end');
@@ -44,7 +44,7 @@ describe('pipeline ordering and concurrency', () => {
     expect(log.events).toContain('intake:end');
     expect(log.events.filter((e) => e.includes(':prepare'))).toEqual([]);
     sent.open();
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, LLM_SEND_SETTLE_MS + 30));
     expect(log.indexOf('recognize:sent')).toBeLessThan(log.indexOf('ground:prepare'));
     expect(log.events).toEqual(expect.arrayContaining(['entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
     expect(log.events).not.toContain('recognize:end');
