@@ -12,6 +12,24 @@ import { LlmCallError, type ChatProvider, type ChatRequest, type ChatResult } fr
 
 type CreateBody = Parameters<OpenAI['chat']['completions']['create']>[0];
 
+/**
+ * A per-request hook rides in the SDK's `fetchOptions` (spread into the RequestInit it passes to fetch) under a
+ * private symbol, so the wrapper below can say "this request has been handed to the runtime" for exactly the call
+ * that asked; the real fetch never sees it.
+ */
+const ON_SENT = Symbol('gmner.onSent');
+type HookedInit = RequestInit & { [ON_SENT]?: () => void };
+
+/** fetch that calls the request's ON_SENT hook right after the runtime has taken the request. */
+export function sentSignallingFetch(base: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const { [ON_SENT]: onSent, ...rest } = (init ?? {}) as HookedInit;
+    const response = base(input, rest);
+    onSent?.();
+    return response;
+  };
+}
+
 /** Providers that cannot do structured output answer 400 naming the parameter. */
 const SCHEMA_REJECTED = /response_format|json_schema|structured output|guided/i;
 /** OpenAI's reasoning models refuse `max_tokens` and name its successor. */
@@ -23,7 +41,8 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
     apiKey: cfg.apiKey!,
     maxRetries: 0,
     timeout: cfg.timeoutMs + 5_000,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    // Looked up per call, not captured, so a test or a runtime that swaps the global fetch is honoured.
+    fetch: sentSignallingFetch(deps.fetch ?? ((input, init) => fetch(input, init))),
   });
   // Learned once per isolate, so a provider without structured output costs one extra 400, not one per call.
   let schemaUnsupported = false;
@@ -46,6 +65,7 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
         signal,
         maxRetries: 0,
         headers: gatewayHeaders(cfg, req.requestId),
+        ...(req.onSent ? { fetchOptions: { [ON_SENT]: req.onSent } as Record<symbol, unknown> } : {}),
       });
     } catch (e) {
       throw toCallError(e);

@@ -19,6 +19,8 @@ export interface ChatRequest {
   maxTokens?: number;
   /** For AI Gateway metadata and provider logs. */
   requestId?: string;
+  /** Called when an attempt's request has been handed to the runtime (see RecognizeInput.onSent). */
+  onSent?: () => void;
 }
 
 export interface TokenUsage {

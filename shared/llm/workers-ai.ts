@@ -27,7 +27,9 @@ export function workersAiProvider(cfg: LlmConfig, ai: AiBindingLike): ChatProvid
       };
       let out: unknown;
       try {
-        out = await ai.run(cfg.model, inputs, { ...gatewayRunOptions(cfg, req.requestId), signal });
+        const pending = ai.run(cfg.model, inputs, { ...gatewayRunOptions(cfg, req.requestId), signal });
+        req.onSent?.();
+        out = await pending;
       } catch (e) {
         if (signal.aborted) throw e;
         throw classifyBindingError(e);

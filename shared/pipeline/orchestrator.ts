@@ -1,8 +1,8 @@
 /**
  * The pipeline: image intake + recognition (in parallel) -> entailment -> grounding -> segmentation.
  *
- * Three rules make it fast: overlap (image-level model work starts as soon as the image is decoded,
- * while the LLM call is still in flight), once per image (stages get all expressions of a post in
+ * Three rules make it fast: overlap (image-level model work starts as soon as the image is decoded
+ * and the LLM request is on its way, and runs while the LLM call is in flight), once per image (stages get all expressions of a post in
  * one call and reuse their image-level work), early exit (ungroundable entities skip grounding and
  * segmentation; segmentation runs only when masks are asked for).
  *
@@ -63,6 +63,23 @@ export interface PipelineResult {
 type StageName = 'entail' | 'ground' | 'segment';
 
 /**
+ * Longest wait for the recognizer's "request sent" signal before image work starts anyway, so a slow
+ * connect or a recognizer that cannot signal never stalls the encoders for long.
+ */
+export const LLM_SENT_WAIT_MS = 100;
+
+/**
+ * How long the event loop gets, once the request has been handed over, to put it on the wire before the
+ * encoders take the thread. Nothing in a Worker says when the socket write happened, so this is a measured
+ * allowance: on a loaded 2-core machine (load average ~13) a fresh loopback connection took 20-34 ms from
+ * fetch() to the server having the request (test/workers/pipeline-overlap.test.ts; the pipeline bench with
+ * --prepare-delay-ms 2000), and 25 ms was not always enough. A cold TLS connection to a far provider may need
+ * longer: then the request leaves when the first ORT run ends, as before. 50 ms is little against an LLM call
+ * of a second or more, and costs nothing when the LLM is slower than the image work.
+ */
+export const LLM_SEND_SETTLE_MS = 50;
+
+/**
  * Progress as the answer is made, for streaming: the entities once the LLM has answered, then each
  * entity again whenever a stage fills more of it (groundability, then box, then mask).
  */
@@ -92,17 +109,36 @@ export async function runPipeline(
   try {
     const limits = req.limits ?? DEFAULT_WORK_LIMITS;
     const intakeP = timer.time('intake', () => intake(abort.signal)).catch(fail);
+    let onSent!: () => void;
+    let handedOver = false;
+    let llmDone = false;
+    const sent = new Promise<void>((resolve) => (onSent = resolve));
     const recognizeP = timer
       .time('recognize', () =>
         stages.recognize.recognize({
           text: req.text, labels: req.labels, caption: req.caption, image_url: req.image_url,
           request_id: req.request_id, signal: abort.signal, max_entities: limits.maxEntities,
+          onSent: () => {
+            timer.mark('llm_sent');
+            handedOver = true;
+            onSent();
+          },
         }),
       )
+      .finally(() => (llmDone = true))
       .catch(fail);
 
-    // Image-level work starts the moment pixels exist, overlapping the LLM call.
-    const preparedP = intakeP.then((r) => prepareStages(r.image, stages, req.masks, timer));
+    // Image-level work overlaps the LLM call only if the request is on the wire first: an ORT run holds
+    // the isolate's one thread, and workerd writes the request to the socket on that thread. So prepare()
+    // starts once the pixels exist and the request has been handed over plus LLM_SEND_SETTLE_MS. Only the wait
+    // for the signal is bounded (LLM_SENT_WAIT_MS from when the pixels exist, or the recognizer finishing): once
+    // it has come, the full allowance follows even if the signal itself was late (a JPEG decode holding the
+    // thread delays it).
+    const preparedP = intakeP.then(async (r) => {
+      await settleFirst([sent, recognizeP], LLM_SENT_WAIT_MS);
+      if (handedOver && !llmDone) await settle();
+      return prepareStages(r.image, stages, req.masks, timer);
+    });
     // Awaited below when entities exist; an intake failure is reported through intakeP instead.
     preparedP.catch(() => undefined);
     const [intakeResult, recognized] = await Promise.all([intakeP, recognizeP]);
@@ -223,6 +259,23 @@ function scaleBox(b: Box, k: number, frame: { width: number; height: number }): 
     x1: clamp(b.x1 * k, frame.width), y1: clamp(b.y1 * k, frame.height),
     x2: clamp(b.x2 * k, frame.width), y2: clamp(b.y2 * k, frame.height),
   };
+}
+
+/** Leaves the thread to the runtime's event loop for a moment, so it can connect and write the request. */
+async function settle(): Promise<void> {
+  // Many short turns rather than one timer: each lets the loop handle whatever I/O became ready (connected,
+  // writable), where one long timer can fire in the same loop pass as the connect and hand the thread to ORT first.
+  const end = performance.now() + LLM_SEND_SETTLE_MS;
+  do await new Promise<void>((resolve) => setTimeout(resolve, 1));
+  while (performance.now() < end);
+}
+
+/** Resolves when the first of `work` settles (either way) or after `ms`, whichever comes first. */
+function settleFirst(work: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const done = () => undefined;
+  return Promise.race([bound, ...work.map((p) => p.then(done, done))]).finally(() => clearTimeout(timer));
 }
 
 /** Stage errors that are not already problems become a 502 that names the stage; the error itself is for the logs. */

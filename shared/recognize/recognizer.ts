@@ -140,7 +140,14 @@ async function askForEntities(
     maxTokens: config.maxTokens,
     requestId: input.request_id,
   };
-  const r1 = await chat.complete({ ...base, messages }, input.signal);
+  // Only the first request gates the caller's image work; later attempts and calls need not signal.
+  let signalled = false;
+  const onSent = input.onSent && (() => {
+    if (signalled) return;
+    signalled = true;
+    input.onSent!();
+  });
+  const r1 = await chat.complete({ ...base, messages, onSent }, input.signal);
   addUsage(usage, r1);
   const p1 = cutOff(parseAnswer(r1.content), r1, config);
   if (p1.ok) return { ...p1, model: r1.model };

@@ -43,6 +43,8 @@ interface Logged {
   model: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Date.now() when the whole request had arrived (the overlap test compares it with the caller's clock). */
+  at: number;
 }
 
 export async function startLlmServer(opts: LlmServerOptions = {}): Promise<LlmServerHandle> {
@@ -88,7 +90,7 @@ export async function startLlmServer(opts: LlmServerOptions = {}): Promise<LlmSe
     stats.requests++;
     const model = String(body.model ?? '');
     const messages = Array.isArray(body.messages) ? body.messages : [];
-    log.push({ model, headers: pickHeaders(req), body });
+    log.push({ model, headers: pickHeaders(req), body, at: Date.now() });
     if (log.length > 2000) log.shift();
 
     const { behaviour, params } = parseModel(model);

@@ -52,11 +52,11 @@ describe('models command', () => {
     expect(first.code).toBe(0);
     expect(hits.sort()).toEqual(MODELS.map((m) => fixtureKey(m.id)).sort());
     expect(first.out).toMatch(/sam-decoder-a: fixtures\/sam-decoder-a\.onnx \d+ bytes, downloaded from http:\/\/127\.0\.0\.1/);
-    expect(readFileSync(join(dir, fixtureKey('owlvit-b32')))).toEqual(Buffer.from(buildFixture('owlvit-b32')));
+    expect(readFileSync(join(dir, fixtureKey('owlvit-b32-image')))).toEqual(Buffer.from(buildFixture('owlvit-b32-image')));
 
     const second = await run(['pull', '--set', 'fixtures', '--dir', dir, '--origin-base', base]);
     expect(second.out).toMatch(/already present, verified/);
-    expect(hits).toHaveLength(6);
+    expect(hits).toHaveLength(7);
 
     expect((await run(['verify', '--set', 'fixtures', '--dir', dir])).code).toBe(0);
     const file = join(dir, fixtureKey('mobileclip-s0-text'));
@@ -104,12 +104,12 @@ describe('models command', () => {
     const bucket = s3ObjectStore({ endpoint: S3_TEST.endpoint, bucket: S3_TEST.publishBucket, region: S3_TEST.region, accessKeyId: S3_TEST.accessKeyId, secretAccessKey: S3_TEST.secretAccessKey });
     const manifest = JSON.parse(new TextDecoder().decode((await bucket.get(PUBLISHED_MANIFEST_KEY))!.bytes));
     for (const e of await fixtureEntries()) expect(manifest.files[e.files[0].key]).toEqual({ sha256: e.files[0].sha256, bytes: e.files[0].bytes });
-    expect((await bucket.get(fixtureKey('owlvit-b32')))!.sha256).toBe((await fixtureEntries()).find((e) => e.id === 'owlvit-b32')!.files[0].sha256);
+    expect((await bucket.get(fixtureKey('owlvit-b32-image')))!.sha256).toBe((await fixtureEntries()).find((e) => e.id === 'owlvit-b32-image')!.files[0].sha256);
 
     // an entry the code has not pinned is served once the published manifest pins it
-    const [fx] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32');
+    const [fx] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32-image');
     const unpinned = { ...fx, files: [{ ...fx.files[0], sha256: null, bytes: null }] };
-    expect(await new ModelStore({ bucket }).load(unpinned, unpinned.files[0])).toEqual(buildFixture('owlvit-b32'));
+    expect(await new ModelStore({ bucket }).load(unpinned, unpinned.files[0])).toEqual(buildFixture('owlvit-b32-image'));
   });
 
   it('publish refuses when any file fails verification, before uploading anything', async () => {

@@ -42,6 +42,15 @@ function recognizer(ai: AiBindingLike, env: Record<string, unknown> = {}) {
 }
 
 describe('Workers AI binding', () => {
+  it('says once, right after the binding has the first request, that the request is out', async () => {
+    const ai = recordedBinding({ failFirst: [new Error('3040: Capacity temporarily exceeded')] });
+    const sent: number[] = [];
+    const out = await recognizer(ai, { LLM_MAX_RETRIES: '1' }).recognize({ text: VEGA, labels: 'gmner', onSent: () => sent.push(ai.calls.length) });
+    expect(out.entities.length).toBeGreaterThan(0);
+    // signalled when run() was called the first time; the retry does not signal again
+    expect(sent).toEqual([1]);
+  });
+
   it('recognizes through env.AI.run with the schema in Workers AI form and a max_tokens', async () => {
     const ai = recordedBinding();
     const out = await recognizer(ai).recognize({ text: VEGA, labels: 'gmner' });

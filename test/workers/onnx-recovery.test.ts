@@ -12,7 +12,7 @@ import type { OrtInstance, OrtProvider } from '../../shared/onnx/ort-types';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import { GraphBuilder } from '../../shared/onnx/onnx-writer';
 import { tensor } from '../../shared/onnx/tensors';
-import { expectProblem, owlFeeds, textExpected, textFeeds, visionFeeds } from '../helpers/model-fixtures';
+import { expectProblem, owlImageFeeds, textExpected, textFeeds, visionFeeds } from '../helpers/model-fixtures';
 
 function identity(): Uint8Array {
   const g = new GraphBuilder('id');
@@ -66,8 +66,8 @@ describe('recovery after a run that grew the heap (workerd)', () => {
     const queued = rt.run('mobileclip-s0-vision', visionFeeds(4, 5, 6));
     await failing.catch(() => undefined);
     // Before the fix: the ~45 MB left behind made every model not yet loaded 503 model-over-budget, for good.
-    const owl = await rt.run('owlvit-b32', owlFeeds(3, 4, [2]));
-    expect(Object.keys(owl)).toContain('logits');
+    const owl = await rt.run('owlvit-b32-image', owlImageFeeds(3, 4));
+    expect(Object.keys(owl)).toContain('image_class_embeds');
     expect(Array.from((await queued).image_embeds.data as Float32Array).slice(0, 3)).toEqual([4, 5, 6]);
     expect(Array.from((await rt.run('mobileclip-s0-text', textFeeds([7]))).text_embeds.data as Float32Array)).toEqual(textExpected([7]));
     expect(rt.recycles).toBe(1);
@@ -90,7 +90,7 @@ describe('recovery after a run that grew the heap (workerd)', () => {
     expect(big.text_embeds.dims).toEqual([rows, 512]);
     expect(rt.recycles).toBe(1);
     expect(rt.ort.started).toBe(false);
-    await rt.run('owlvit-b32', owlFeeds(3, 4, [2]));
+    await rt.run('owlvit-b32-image', owlImageFeeds(3, 4));
     expect([rt.sessionsCreated, rt.ort.starts]).toEqual([2, 2]);
     // the big run's outputs were copied out of the dropped heap: still intact (77 zero ids per row -> bucket 0)
     const embeds = big.text_embeds.data as Float32Array;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { workLimitsFromEnv } from '../../shared/pipeline/limits';
-import { runPipeline } from '../../shared/pipeline/orchestrator';
+import { LLM_SEND_SETTLE_MS, LLM_SENT_WAIT_MS, runPipeline } from '../../shared/pipeline/orchestrator';
 import { ProblemError } from '../../shared/problems';
 import {
   EntailDouble, EventLog, GroundDouble, RecognizerDouble, SegmentDouble, fakeImage, gate, intakeDouble, recognized,
@@ -23,7 +23,7 @@ describe('pipeline ordering and concurrency', () => {
   it('starts intake and recognition together and prepares image-level work while the LLM is in flight', async () => {
     const { log, llm, stages, image } = setup();
     const run = runPipeline(req(true), intakeDouble(log, image), stages);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, LLM_SEND_SETTLE_MS + 30));
     // The LLM has not answered, yet the encoders have already run.
     expect(log.events).toEqual(expect.arrayContaining(['intake:start', 'recognize:start', 'intake:end', 'entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
     expect(log.events).not.toContain('recognize:end');
@@ -34,6 +34,37 @@ describe('pipeline ordering and concurrency', () => {
     expect(log.indexOf('entail')).toBeLessThan(log.indexOf('ground'));
     expect(log.indexOf('ground')).toBeLessThan(log.indexOf('segment'));
     expect(Object.keys(result.timings_ms)).toEqual(expect.arrayContaining(['intake', 'recognize', 'entail', 'ground', 'segment', 'total']));
+  });
+
+  it('starts image-level work only after the recognizer says its request is out, and marks when', async () => {
+    const { log, llm, stages, image } = setup();
+    const sent = gate();
+    const recognizer = new RecognizerDouble(log, recognized([{ text: 'Kevin Durant', expansion: 'visible player' }], TEXT), llm.promise, sent.promise);
+    const run = runPipeline(req(true), intakeDouble(log, image), { ...stages, recognize: recognizer });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.events).toContain('intake:end');
+    expect(log.events.filter((e) => e.includes(':prepare'))).toEqual([]);
+    sent.open();
+    await new Promise((r) => setTimeout(r, LLM_SEND_SETTLE_MS + 30));
+    expect(log.indexOf('recognize:sent')).toBeLessThan(log.indexOf('ground:prepare'));
+    expect(log.events).toEqual(expect.arrayContaining(['entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
+    expect(log.events).not.toContain('recognize:end');
+    llm.open();
+    const result = await run;
+    expect(result.timings_ms.llm_sent).toBeGreaterThanOrEqual(15);
+    expect(result.timings_ms.llm_sent).toBeLessThan(result.timings_ms.recognize);
+  });
+
+  it('does not wait for a signal that never comes longer than the bound', async () => {
+    const { log, llm, stages, image } = setup();
+    const recognizer = new RecognizerDouble(log, recognized([{ text: 'Kevin Durant', expansion: 'visible player' }], TEXT), llm.promise, 'never');
+    const run = runPipeline(req(false), intakeDouble(log, image), { ...stages, recognize: recognizer });
+    await new Promise((r) => setTimeout(r, LLM_SENT_WAIT_MS / 2));
+    expect(log.events).not.toContain('ground:prepare');
+    await new Promise((r) => setTimeout(r, LLM_SENT_WAIT_MS));
+    expect(log.events).toContain('ground:prepare');
+    llm.open();
+    expect((await run).timings_ms.llm_sent).toBeUndefined();
   });
 
   it('sends all entities of a post in one call per stage and skips ungroundable ones', async () => {

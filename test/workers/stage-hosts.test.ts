@@ -51,7 +51,7 @@ describe('stage Workers', () => {
 
   it('health and problem answers', async () => {
     const ok = await groundWorker.fetch(new Request('http://g/healthz'), ENV, createExecutionContext());
-    expect(await ok.json()).toEqual({ stage: 'ground', id: 'ground:owlvit-b32' });
+    expect(await ok.json()).toEqual({ stage: 'ground', id: 'ground:owlvit-b32-image+owlvit-b32-query' });
     const bad = await segmentWorker.fetch(new Request('http://s/v1/segment', { method: 'POST', body: '{"image": 1}' }), ENV, createExecutionContext());
     expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
