@@ -33,8 +33,9 @@ export interface Stages {
 }
 
 /**
- * The models this isolate can run itself. Set once by the entry that carries ORT (index.ts); the split
- * deployment's entry (edge.ts) leaves it unset, so its bundle has no ORT and every stage must be remote.
+ * The models this isolate can run itself. Set once, at module scope, by the entry that carries ORT (index.ts, also
+ * the workerd test suite's main); the split deployment's entry (edge.ts) leaves it unset, so its bundle has no ORT
+ * and every stage must be remote.
  */
 let layer: ModelLayer | null = null;
 export function useLocalModels(l: ModelLayer): void {
