@@ -71,7 +71,7 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
       serviceBindings: Object.fromEntries(w.services.map((s) => [s.binding, { name: s.service, entrypoint: s.entrypoint }])),
       r2Buckets: { MODELS: 'gmner-models' },
       ...(w.kind === 'api'
-        ? { d1Databases: { DB: 'gmner-accounts' }, durableObjects: { METER: 'ApiKeyMeter' }, queueProducers: { JOBS: 'gmner-jobs' } }
+        ? { d1Databases: { DB: 'gmner-accounts' }, durableObjects: { METER: { className: 'ApiKeyMeter', useSQLite: true } }, queueProducers: { JOBS: 'gmner-jobs' } }
         : {}),
     };
   });

@@ -4,24 +4,69 @@
  * fixture MobileSAM encoder's two shard Workers over RPC and must give the same masks as the whole graph in one
  * isolate; the api (edge.ts, no ORT) reaches the stage Workers only through its bindings.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertKeyStatement, newKey } from '../../functions/api/accounts/keys';
 import { startSplit, type Split } from '../../infra/miniflare';
 import { imageToWire } from '../../shared/stages/wire';
+import { startLlmServer, type LlmServerHandle } from '../llm-server/server';
+import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
 
 const ENV = { MODEL_SET: 'fixtures', MODEL_STORE: 'r2' };
 const image = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 4).fill(128) };
 const BOX = { x1: 30, y1: 20, x2: 100, y2: 90 };
 
+/** An RGB PNG with a gradient, written here (the product's PNG codec is for workerd). */
+function gradientPng(w: number, h: number): Uint8Array {
+  const rows = Buffer.alloc(h * (1 + 3 * w));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.set([(x * 2) % 256, (y * 3) % 256, 128], y * (1 + 3 * w) + 1 + 3 * x);
+  const chunk = (type: string, data: Buffer) => {
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr.set([8, 2, 0, 0, 0], 8);
+  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]));
+}
+
+const POST = UNIT_RECORDINGS.find((r) => r.id === 'u3')!.text;
+
 describe('the split deployment in workerd', () => {
   let split: Split;
   let mf: Miniflare;
+  let llm: LlmServerHandle;
+  let auth: Record<string, string>;
   beforeAll(async () => {
-    split = await startSplit({ env: ENV, only: (w) => w.kind === 'api' || w.name.includes('segment') || w.name.includes('sam') });
+    llm = await startLlmServer({ port: 0, recordings: UNIT_RECORDINGS });
+    split = await startSplit({
+      env: ENV,
+      apiVars: { LLM_BASE_URL: llm.url, LLM_API_KEY: 'local', LLM_MODEL: 'recorded' },
+    });
     mf = split.mf;
-  }, 240_000);
+    // an API key in the api's D1, as `npm run keys -- migrate` and `create` would make it
+    const db = await mf.getD1Database('DB', 'gmner-api');
+    for (const f of readdirSync('infra/migrations').sort()) {
+      const sql = readFileSync(join('infra/migrations', f), 'utf8').replace(/--.*$/gm, '');
+      for (const stmt of sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean)) await db.prepare(stmt).run();
+    }
+    const k = await newKey({ name: 'split', quota: null, rateLimit: null });
+    const { sql, params } = insertKeyStatement(k);
+    await db.prepare(sql).bind(...params).run();
+    auth = { authorization: `Bearer ${k.key}` };
+  }, 300_000);
   afterAll(async () => {
     await mf?.dispose();
+    await llm?.close();
+  });
+
+  it('the api bundle carries no onnxruntime wasm; the stage and model Workers do', () => {
+    const wasm = (main: string) => readdirSync(split.builds.get(main)!).filter((f) => f.includes('ort-wasm'));
+    expect(wasm('functions/api/edge.ts')).toEqual([]);
+    expect(wasm('functions/shard/index.ts')).toHaveLength(1);
   });
 
   it('declares one Worker per model shard, bound to the stage that owns the model', () => {
@@ -48,4 +93,18 @@ describe('the split deployment in workerd', () => {
     // the masks came through both shard Workers: each started ORT and created its shard's session
     for (const i of [0, 1]) expect((await heap(i)).wasm_heap_bytes).toBeGreaterThan(0);
   }, 60_000);
+
+  it('the api (no ORT) answers /v1/recognize with masks through its service bindings to the stage Workers', async () => {
+    const png = gradientPng(96, 64);
+    const res = await mf.dispatchFetch('http://localhost/v1/recognize', {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: POST, image: { data: Buffer.from(png).toString('base64'), media_type: 'image/png' }, options: { masks: true } }),
+    });
+    const body = (await res.json()) as any;
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.models.segment).toMatchObject({ placement: 'service-binding', model: 'rpc:SEGMENT_SERVICE' });
+    expect(body.entities.length).toBeGreaterThan(0);
+    for (const e of body.entities) expect(typeof e.entailment_score).toBe('number');
+    expect(body.entities.some((e: any) => e.mask !== null)).toBe(true);
+  }, 120_000);
 });
