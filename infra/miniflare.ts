@@ -19,6 +19,8 @@ export interface SplitOptions {
   only?: (w: WorkerDecl) => boolean;
   /** Extra vars for the api Worker (LLM settings, ...). */
   apiVars?: Record<string, string>;
+  /** Changes the table before it is built (measurements compare placements). */
+  transform?: (table: WorkerDecl[]) => WorkerDecl[];
 }
 
 export interface Split {
@@ -54,6 +56,7 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
     const names = new Set(table.map((w) => w.name));
     table = table.map((w) => ({ ...w, services: w.services.filter((s) => names.has(s.service)) }));
   }
+  if (opts.transform) table = opts.transform(table);
   const dir = mkdtempSync(join(tmpdir(), 'gmner-split-configs-'));
   const files = writeConfigs(table, dir);
   const builds = new Map<string, string>();
