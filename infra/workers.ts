@@ -64,12 +64,14 @@ export interface TableOptions {
 
 /** Every Worker of the split deployment, the api first. */
 export function workerTable(opts: TableOptions): WorkerDecl[] {
-  const vars: Record<string, string> = {};
+  const all: Record<string, string> = {};
   for (const k of MODEL_VARIABLES) {
     const v = opts.env[k];
-    if (v !== undefined && v !== '' && (opts.withSecrets || !SECRETS.has(k))) vars[k] = v;
+    if (v !== undefined && v !== '') all[k] = v;
   }
-  const { config } = visionConfigFromEnv(vars, { entries: opts.entries });
+  // the stages are configured as they will be, secrets included; the configs carry secrets only when asked
+  const vars = Object.fromEntries(Object.entries(all).filter(([k]) => opts.withSecrets || !SECRETS.has(k)));
+  const { config } = visionConfigFromEnv(all, { entries: opts.entries });
   const ids = new Set(opts.entries.map((e) => e.id));
   const byId = new Map(opts.entries.map((e) => [e.id, e]));
 
