@@ -45,6 +45,17 @@ describe('the split deployment in workerd', () => {
     split = await startSplit({
       env: ENV,
       apiVars: { LLM_BASE_URL: llm.url, LLM_API_KEY: 'local', LLM_MODEL: 'recorded' },
+      // plus a second segment Worker whose model Workers have a 1 MB budget: they refuse every model
+      transform: (table) => {
+        const seg = table.find((w) => w.name === 'gmner-segment')!;
+        const tight = (name: string) => `${name}-tight`;
+        const pieces = table.filter((w) => seg.services.some((s) => s.service === w.name));
+        return [
+          ...table,
+          { ...seg, name: tight(seg.name), services: seg.services.map((s) => ({ ...s, service: tight(s.service) })) },
+          ...pieces.map((w) => ({ ...w, name: tight(w.name), vars: { ...w.vars, MEMORY_BUDGET_MB: '1' } })),
+        ];
+      },
     });
     mf = split.mf;
     // an API key in the api's D1, as `npm run keys -- migrate` and `create` would make it
@@ -72,7 +83,7 @@ describe('the split deployment in workerd', () => {
   it('declares one Worker per model shard, bound to the stage that owns the model', () => {
     const seg = split.table.find((w) => w.name === 'gmner-segment')!;
     expect(seg.services.map((s) => s.binding).sort()).toEqual(['MODEL_SAM_DECODER_A', 'SHARD_MOBILESAM_ENCODER_0', 'SHARD_MOBILESAM_ENCODER_1']);
-    expect(split.table.filter((w) => w.kind === 'shard').map((w) => w.vars.PART_SHARD)).toEqual(['0', '1']);
+    expect(split.table.filter((w) => w.kind === 'shard' && !w.name.endsWith('-tight')).map((w) => w.vars.PART_SHARD)).toEqual(['0', '1']);
   });
 
   it('the segment Worker chains the encoder shards over RPC and gives the whole graph\'s masks', async () => {
@@ -92,6 +103,16 @@ describe('the split deployment in workerd', () => {
     expect(results[0].area).toBe(70 * 70);
     // the masks came through both shard Workers: each started ORT and created its shard's session
     for (const i of [0, 1]) expect((await heap(i)).wasm_heap_bytes).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a problem in a model Worker keeps its kind across the real binding (model-over-budget, 503)', async () => {
+    const seg = await mf.getWorker('gmner-segment-tight');
+    const res = await seg.fetch('http://segment/v1/prepare', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: imageToWire(image), image_key: 'k2' }) });
+    const p = (await res.json()) as { type: string; detail: string };
+    expect(res.status, JSON.stringify(p)).toBe(503);
+    expect(p.type).toBe('https://gmner.dev/problems/model-over-budget');
+    // prepare warms the encoder's shards and the decoder at once; whichever refuses first is named
+    expect(p.detail).toMatch(/the Worker hosting (model "sam-decoder-a"|shard \d of "mobilesam-encoder"): Model "[^"]+" needs about/);
   }, 60_000);
 
   it('the api (no ORT) answers /v1/recognize with masks through its service bindings to the stage Workers', async () => {
