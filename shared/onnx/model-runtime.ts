@@ -9,13 +9,17 @@
  * the heap, or any run that leaves the heap over the budget, the runtime drops that ORT copy with its sessions
  * (`recycle`); the next run starts a fresh copy and reloads what it needs.
  */
+import { withDeadline } from '../deadline';
 import { ProblemError } from '../problems';
+import { problemFromRpc } from '../rpc-errors';
 import type { ModelStore, StoreDescription } from '../store/model-store';
 import type { MemoryBudget } from './budget';
 import { checkFeeds, checkSessionContract } from './contract';
 import { isVerified, type ModelEntry } from './manifest-types';
+import { parseShardId, shardEntry, type ModelPartRpc, type ModelParts } from './model-parts';
 import { OrtRuntime } from './ort-runtime';
 import type { OrtInstance, OrtProvider, OrtSession } from './ort-types';
+import { runShardChain } from './shard-plan';
 import type { TensorData, TensorType } from './tensors';
 
 export interface ModelRuntimeOptions {
@@ -25,6 +29,10 @@ export interface ModelRuntimeOptions {
   store: ModelStore;
   provider: OrtProvider;
   budget: MemoryBudget;
+  /** Workers hosting whole models or their shards (service bindings); a model found there never loads here. */
+  parts?: ModelParts;
+  /** Deadline of one call to a part or shard Worker. */
+  partTimeoutMs?: number;
 }
 
 export interface ModelStatus {
@@ -86,13 +94,54 @@ export class ModelRuntime {
   }
 
   async entry(id: string): Promise<ModelEntry> {
-    const e = (await this.opts.entries).find((x) => x.id === id);
+    const entries = await this.opts.entries;
+    const e = entries.find((x) => x.id === id) ?? this.shardOf(entries, id);
     if (!e) throw new ProblemError('internal', `No model "${id}" in the "${this.opts.set}" model set (MODEL_SET).`, { extensions: { model: id } });
     return e;
   }
 
+  /** `model#shardN` of a sharded entry: what a shard Worker serves. */
+  private shardOf(entries: ModelEntry[], id: string): ModelEntry | undefined {
+    const s = parseShardId(id);
+    const whole = s && entries.find((x) => x.id === s.model);
+    return whole?.shards?.shards.some((x) => x.index === s!.index) ? shardEntry(whole, s!.index) : undefined;
+  }
+
+  /**
+   * Where `entry` runs when not here: the Worker bound to the whole model, or, for a sharded entry whose every shard
+   * is bound, the chain of shard Workers. Null: this isolate creates the session itself (as with no bindings at all).
+   */
+  private remote(entry: ModelEntry): ((feeds: Record<string, TensorData>, outputNames?: string[]) => Promise<Record<string, TensorData>>) & { load(): Promise<void> } | null {
+    const parts = this.opts.parts;
+    if (!parts) return null;
+    const ms = this.opts.partTimeoutMs ?? 60_000;
+    const call = <T>(rpc: ModelPartRpc, what: string, fn: (r: ModelPartRpc) => Promise<T>) =>
+      withDeadline(ms, what, entry.id, () => fn(rpc)).catch((e) => { throw problemFromRpc(e, what, entry.id); });
+    const whole = parts.model(entry.id);
+    if (whole) {
+      const what = `the Worker hosting model "${entry.id}"`;
+      return Object.assign((feeds: Record<string, TensorData>, names?: string[]) => call(whole, what, (r) => r.run(feeds, names)), {
+        load: () => call(whole, what, (r) => r.load()),
+      });
+    }
+    const plan = entry.shards;
+    const shards = plan?.shards.map((s) => parts.shard(entry.id, s.index));
+    if (!plan || !shards || shards.some((s) => !s)) return null;
+    const what = (i: number) => `the Worker hosting shard ${i} of "${entry.id}"`;
+    return Object.assign(
+      (feeds: Record<string, TensorData>, names?: string[]) =>
+        runShardChain(plan, feeds, names ?? entry.outputs.map((o) => o.name), (s, f) => call(shards[s.index]!, what(s.index), (r) => r.run(f, s.outputs.map((o) => o.name)))),
+      { load: async () => { await Promise.all(plan.shards.map((s) => call(shards[s.index]!, what(s.index), (r) => r.load()))); } },
+    );
+  }
+
   /** Runs a model on plain tensors; feeds are checked against the manifest contract first. */
   async run(id: string, feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
+    const remote = this.remote(await this.entry(id));
+    if (remote) {
+      checkFeeds(await this.entry(id), feeds);
+      return remote(feeds, outputNames);
+    }
     // A session dropped while this run waited in the queue is reloaded in the fresh copy, once.
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(id);
@@ -158,6 +207,13 @@ export class ModelRuntime {
   }
 
   private runQueue: Promise<unknown> = Promise.resolve();
+
+  /** Warms a model up: creates its session here, or has the Workers hosting it (or its shards) create theirs. */
+  async warm(id: string): Promise<void> {
+    const remote = this.remote(await this.entry(id));
+    if (remote) await remote.load();
+    else await this.load(id);
+  }
 
   /** Loads (or returns the loaded) session; exposed for warm-up at `prepare` time. */
   load(id: string): Promise<Loaded> {
