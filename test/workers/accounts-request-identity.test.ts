@@ -38,7 +38,7 @@ describe('request identity', () => {
     expect(line).toMatchObject({ request_id: ours, client_request_id: 'client-chosen-1' });
     // GET /v1/usage returns both, and a request sent without X-Request-Id has null there.
     const ctx2 = createExecutionContext();
-    await app.request('/v1/recognize', post(await recognizeBody(), k.auth), e, ctx2).then((r) => r.arrayBuffer());
+    await (await app.request('/v1/recognize', post(await recognizeBody(), k.auth), e, ctx2)).arrayBuffer();
     await waitOnExecutionContext(ctx2);
     const usage = await app.request('/v1/usage', { headers: k.auth }, e);
     expect(usage.status).toBe(200);
