@@ -20,6 +20,7 @@ import { holdJobUnit, jobHoldId, recordUsage, releaseJobUnit } from '../accounts
 import { isBillableStatus } from '../accounts/usage';
 import { modelTime } from '../accounts/middleware';
 import type { ApiBindings } from '../env';
+import { logProblemCause } from '../problem';
 import { recognizePost } from '../recognize-service';
 import { jobsConfig, retryDelay, type JobsConfig } from './config';
 import { callbackBody, deliverCallback } from './delivery';
@@ -96,6 +97,8 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
         await storeOutcome(db, id, await placeResult(env, id, JSON.stringify(answer), cfg.resultInlineMaxBytes));
         log('info', { job_id: id, attempt, event: 'pipeline done', duration_ms: Math.round(performance.now() - started), entities: answer.entities.length });
       } catch (e) {
+        // The detail is clean; what the upstream said (LLM error body, socket text) goes to the log under the job id.
+        if (isProblem(e)) logProblemCause(id, e);
         const problem = asProblem(e, id);
         if (problem.status >= 500) {
           const delaySeconds = retryDelay(cfg, attempt, (e as ProblemError)?.retryAfter ?? null);
@@ -122,7 +125,7 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
   const r = await deliverCallback(job, key.webhook_secret, cfg, body);
   const at = new Date().toISOString();
   await noteCallbackAttempt(db, id, { status: r.status, error: r.ok ? null : r.error, at, delivered: r.ok });
-  log(r.ok ? 'info' : 'warn', { job_id: id, attempt, event: r.ok ? 'callback delivered' : 'callback failed', status: r.status, ...(r.ok ? {} : { error: r.error }) });
+  log(r.ok ? 'info' : 'warn', { job_id: id, attempt, event: r.ok ? 'callback delivered' : 'callback failed', status: r.status, ...(r.ok ? {} : { error: r.error, cause: r.cause }) });
   if (r.ok) {
     await finishJob(db, id, hasResult(job) ? 'succeeded' : 'failed');
     return { done: true };
