@@ -11,6 +11,7 @@
 import { withDeadline } from '../deadline';
 import type { RgbaImage } from '../image/types';
 import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../pipeline/contracts';
+import { describeNetFailure } from '../net-failure';
 import { PROBLEMS, PROBLEM_BASE, ProblemError, isProblem, type ProblemKind } from '../problems';
 import { problemFromRpc } from '../rpc-errors';
 import type { StageKind } from './http-app';
@@ -86,8 +87,8 @@ async function post(kind: StageKind, name: string, base: string, path: string, b
     res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
   } catch (e) {
     if (isProblem(e)) throw e;
-    // the URL stays in the server's log (cause), not in the answer's detail
-    throw new ProblemError('stage-failed', `the ${kind} host (${name}) could not be reached: ${(e as Error).message}`, { extensions: { dependency: kind }, cause: e });
+    // the URL and the socket's own words stay in the server's log (cause), not in the answer's detail
+    throw new ProblemError('stage-failed', `the ${kind} host (${name}) could not be reached: ${describeNetFailure(e)}`, { extensions: { dependency: kind }, cause: e });
   }
   if (res.ok) return res;
   // The host speaks problem+json: keep its kind (e.g. model-over-budget) and detail.
