@@ -67,9 +67,13 @@ export function httpStage<K extends StageKind>(kind: K, baseUrl: string, opts: R
   const doFetch: Fetch = opts.fetch ?? ((i, init) => fetch(i, init));
   const ms = opts.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
   const name = opts.name ?? 'url';
+  // The deadline covers the whole answer, body included: a host that sends headers and then stalls is a 504 too.
   const send = (path: string, body: unknown) =>
-    withDeadline(ms, `the ${kind} host (${name}) ${path}`, kind, (signal) => post(kind, name, baseUrl, path, body, doFetch, signal));
-  const results = async <T>(res: Promise<Response>): Promise<T> => ((await (await res).json()) as { results: T }).results;
+    withDeadline(ms, `the ${kind} host (${name}) ${path}`, kind, async (signal) => {
+      const text = await (await post(kind, name, baseUrl, path, body, doFetch, signal)).text();
+      return text ? JSON.parse(text) : undefined; // prepare answers with no body
+    });
+  const results = async <T>(answer: Promise<unknown>): Promise<T> => ((await answer) as { results: T }).results;
   const method = kind === 'segment'
     ? (image: RgbaImage, key: string, boxes: Box[], output: { width: number; height: number }) => results(send('/v1/segment', { image: imageToWire(image), image_key: key, boxes, output }))
     : (image: RgbaImage, key: string, expressions: string[]) => results(send(`/v1/${kind}`, { image: imageToWire(image), image_key: key, expressions }));

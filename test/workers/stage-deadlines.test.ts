@@ -113,4 +113,11 @@ describe('problems across the binding', () => {
     expect((err as ProblemError).message).not.toContain('internal-host');
     expect(aborted).toBeInstanceOf(ProblemError);
   });
+
+  it('over HTTP the deadline covers the body too: a host that sends its headers and then stalls is a 504', async () => {
+    const stalls = (async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"results": [')) }), { status: 200 })) as typeof fetch;
+    const stage = httpStage('entail', 'https://internal-host/', { name: 'ENTAIL_URL', timeoutMs: 100, fetch: stalls });
+    const err = await stage.entail({ width: 1, height: 1, data: new Uint8Array(4) }, 'k', ['x']).catch((e) => e);
+    expect((err as ProblemError).kind).toBe('stage-timeout');
+  });
 });

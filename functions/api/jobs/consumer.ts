@@ -99,6 +99,7 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
       } catch (e) {
         // The detail is clean; what the upstream said (LLM error body, socket text) goes to the log under the job id.
         if (isProblem(e)) logProblemCause(id, e);
+        else log('error', { job_id: id, attempt, event: 'pipeline crashed', error: String((e as Error)?.stack ?? e) });
         const problem = asProblem(e, id);
         if (problem.status >= 500) {
           const delaySeconds = retryDelay(cfg, attempt, (e as ProblemError)?.retryAfter ?? null);
@@ -207,14 +208,15 @@ export function routeOf(origin: string): string {
 }
 
 function callbackProblem(job: JobRow, attempts: number, status: number | null, lastError: string, requestId: string): ProblemBody {
-  return problemBody('callback-failed', `The callback to ${job.callback_url} was not acknowledged after ${attempts} attempt(s); the last: ${lastError}.${job.result ? ' The result is stored here.' : ''}`, requestId, {
+  return problemBody('callback-failed', `The callback to ${job.callback_url} was not acknowledged after ${attempts} attempt(s); the last: ${lastError}.${hasResult(job) ? ' The result is stored here.' : ''}`, requestId, {
     callback_status: status,
   });
 }
 
 function asProblem(e: unknown, requestId: string): ProblemBody {
   if (isProblem(e)) return e.toBody(requestId);
-  return problemBody('internal', `The job failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, requestId);
+  // Not a problem: an exception of ours, whose text is for the log (written by the caller), never for the client.
+  return problemBody('internal', 'The job failed unexpectedly; the service log has the error under the job id.', requestId);
 }
 
 function jobIdOf(body: unknown): string | null {
