@@ -21,7 +21,11 @@ export interface PipelineRequest {
   /** Passed to multimodal LLMs when the recognizer is configured to send the image. */
   image_url?: string;
   request_id: string;
+  /** false: recognition only, at the client's request (it runs the vision stages itself); default true. */
+  vision?: boolean;
 }
+
+export const VISION_SKIPPED_WARNING = 'vision stages skipped at the client\'s request (options.vision = "none"): groundable, entailment_score, box and mask are null';
 
 export interface IntakeResult {
   image: IntakeImage;
@@ -93,7 +97,8 @@ export async function runPipeline(
       .catch(fail);
 
     // Image-level work starts the moment pixels exist, overlapping the LLM call.
-    const preparedP = intakeP.then((r) => prepareStages(r.image, stages, req.masks, timer));
+    const vision = req.vision !== false;
+    const preparedP = intakeP.then((r) => (vision ? prepareStages(r.image, stages, req.masks, timer) : undefined));
     // Awaited below when entities exist; an intake failure is reported through intakeP instead.
     preparedP.catch(() => undefined);
     const [intakeResult, recognition] = await Promise.all([intakeP, recognizeP]);
@@ -105,6 +110,10 @@ export async function runPipeline(
     }));
 
     onEvent({ type: 'entities', entities: entities.map((e) => ({ ...e })), dropped: recognition.dropped });
+    if (!vision) {
+      warnings.push(VISION_SKIPPED_WARNING);
+      return { image, entities, recognition, timings_ms: timer.total(), warnings };
+    }
     if (entities.length > 0) {
       await preparedP;
       await attachVisualEvidence(entities, image, stages, req.masks, timer, warnings, onEvent);
