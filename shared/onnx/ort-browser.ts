@@ -9,7 +9,7 @@
  * served beside the page (web/build.ts copies them) under `wasmPaths`. Each build is a module singleton, so a failed
  * initialisation is only cleared by reloading the page.
  */
-import type { Ort, OrtProvider } from './ort-types';
+import type { Ort, OrtProvider, OrtSession } from './ort-types';
 
 export type BrowserBackend = 'webgpu' | 'wasm';
 
@@ -45,7 +45,29 @@ export function browserOrt(opts: BrowserOrtOptions): OrtProvider & { backend(): 
       ort.env.wasm.wasmPaths = { wasm: `${opts.wasmPaths}${b === 'webgpu' ? 'ort-wasm-simd-threaded.jspi.wasm' : 'ort-wasm-simd-threaded.wasm'}` };
       // Threads need cross-origin isolation, which the demo page does not ask for.
       ort.env.wasm.numThreads = 1;
-      return { ort, executionProviders: b === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'], heapBytes: () => null };
+      return { ort: b === 'webgpu' ? oneSessionAtATime(ort) : ort, executionProviders: b === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'], heapBytes: () => null };
     },
   };
+}
+
+/**
+ * With JSPI, a wasm call that is suspended (awaiting the GPU) must not be entered again: the WebGPU EP refuses a
+ * second session creation ("another WebGPU EP inference session is being created"), and a run that overlaps a
+ * creation traps. The stages prepare their models concurrently, so every creation and run waits its turn here.
+ */
+function oneSessionAtATime(ort: Ort): Ort {
+  let last: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = last.then(work);
+    last = next.catch(() => undefined);
+    return next;
+  };
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (...a: unknown[]) => Promise<OrtSession>;
+  const InferenceSession = Object.assign(Object.create(ort.InferenceSession) as object, {
+    create: (...args: unknown[]) => serial(() => create(...args)).then((session) => {
+      const run = session.run.bind(session) as (...a: unknown[]) => ReturnType<OrtSession['run']>;
+      return Object.assign(session, { run: (...a: unknown[]) => serial(() => run(...a)) });
+    }),
+  });
+  return { ...ort, InferenceSession } as Ort;
 }
