@@ -6,12 +6,18 @@
  *   publish [ids] [--endpoint URL --bucket B --region R]     --dir -> R2 / S3 (+ manifest.json)
  *   inspect <id | file.onnx> [--runs N] [--dim name=value]   I/O, create time, latency, peak wasm heap
  *   fixtures [DIR]                                           write the generated fixtures to DIR
+ *   inflate [--from DIR] [--out DIR]                         stripped look-alikes -> full size (models/commands/graph.ts)
+ *   split <file> --outputs a,b [--inputs c,d] [--rename a=x] [--out F]   subgraph between named tensors
+ *   shard <file|id> --budget-mb N [--out DIR] [--opt-level L] [--input name=1x3x8x8]   shards + plan
+ *   lookalikes [ids] [--shared DIR] [--out DIR] [--budget-mb N] [--pin] [--force] [--publish-local]   the lookalikes set
  * Common: --set default|fixtures (default MODEL_SET or default), --dir DIR (default models/.generated/store).
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DIR, type Common } from './commands/common';
 import { writeFixtures } from './commands/fixtures';
+import { DEFAULT_INFLATE, inflateDir, shard, split } from './commands/graph';
+import { DEFAULT_CACHE, DEFAULT_SHARED, lookalikes } from './commands/lookalikes';
 import { formatInspect, inspect } from './commands/inspect';
 import { publish } from './commands/publish';
 import { pull } from './commands/pull';
@@ -26,6 +32,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
       set: { type: 'string' }, dir: { type: 'string' }, 'trust-on-first-use': { type: 'boolean' }, 'origin-base': { type: 'string' },
       endpoint: { type: 'string' }, bucket: { type: 'string' }, region: { type: 'string' },
       runs: { type: 'string' }, dim: { type: 'string', multiple: true }, json: { type: 'boolean' },
+      from: { type: 'string' }, out: { type: 'string' }, outputs: { type: 'string' }, inputs: { type: 'string' }, rename: { type: 'string', multiple: true },
+      'budget-mb': { type: 'string' }, 'opt-level': { type: 'string' }, input: { type: 'string', multiple: true }, shared: { type: 'string' },
+      pin: { type: 'boolean' }, force: { type: 'boolean' }, 'publish-local': { type: 'boolean' }, 'persist-to': { type: 'string' },
     },
   });
   const [command, ...ids] = positionals;
@@ -53,8 +62,22 @@ export async function main(argv: string[], env: Record<string, string | undefine
     case 'fixtures':
       await writeFixtures(ids[0] ?? 'models/.generated/fixtures', log);
       return 0;
+    case 'inflate':
+      await inflateDir(v.from ?? (v.shared ? `${v.shared}/stripped` : DEFAULT_INFLATE.from), v.out ?? DEFAULT_INFLATE.out, log);
+      return 0;
+    case 'split':
+      if (ids.length !== 1) throw new Error('split takes one .onnx file');
+      await split(ids[0], { outputs: v.outputs, inputs: v.inputs, rename: v.rename, out: v.out }, log);
+      return 0;
+    case 'shard': {
+      if (ids.length !== 1 || !v['budget-mb']) throw new Error('shard takes one .onnx file or look-alike id and --budget-mb N');
+      await shard(ids[0], { budgetMiB: Number(v['budget-mb']), out: v.out, optLevel: v['opt-level'] as never, inputDims: v.input, cache: v.dir }, log);
+      return 0;
+    }
+    case 'lookalikes':
+      return lookalikes({ ids, shared: v.shared ?? DEFAULT_SHARED, out: v.out ?? DEFAULT_CACHE, budgetMiB: Number(v['budget-mb'] ?? 100), pin: !!v.pin, force: !!v.force, publishLocal: !!v['publish-local'], persistTo: v['persist-to'] }, log);
     default:
-      log('usage: npm run models -- pull|verify|publish|inspect|fixtures [ids] [options] (see models/cli.ts)');
+      log('usage: npm run models -- pull|verify|publish|inspect|fixtures|inflate|split|shard|lookalikes [ids] [options] (see models/cli.ts)');
       return command ? 2 : 0;
   }
 }

@@ -18,7 +18,8 @@ export function modelLayer(provider: OrtProvider): ModelLayer {
     entries: (env) => modelSetFromEnv(env as ModelEnv).entries,
     tokenizers(env) {
       const { set } = modelSetFromEnv(env as ModelEnv);
-      if (set === 'fixtures') return fixtureTokenizers;
+      // look-alikes have random weights, so a real vocabulary buys nothing, and the generated one needs no download
+      if (set === 'fixtures' || set === 'lookalikes') return fixtureTokenizers;
       const key = JSON.stringify([env.MODEL_STORE ?? null, env.MODEL_ORIGIN_BASE ?? null, env.S3_ENDPOINT ?? null, env.S3_BUCKET ?? null, !!env.MODELS]);
       let t = tokenizerSources.get(key);
       if (!t) tokenizerSources.set(key, (t = storeTokenizers(modelStoreFromEnv(env as ModelEnv))));

@@ -2,16 +2,21 @@
  * Builds the model store and runtime from Worker (or Node) configuration. The API wiring calls
  * `modelRuntimeFromEnv(env, workerdOrt)` per request; it returns the isolate's one runtime for that configuration.
  *
- * MODEL_SET         default | fixtures (generated stand-ins, no downloads)
+ * MODEL_SET         default | fixtures (generated stand-ins, no downloads) | lookalikes (models lookalikes)
  * MODEL_STORE       r2 | s3 | origin; unset: r2 when the MODELS binding exists, else origin
  * S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY   for MODEL_STORE=s3
  * MODEL_ORIGIN_BASE optional mirror: files are fetched from base + key instead of their origin URLs
  * MODEL_TRUST_ON_FIRST_USE  true: accept files with no pinned hash and record the hash they arrive with
  * MEMORY_BUDGET_MB  per-isolate budget (default 128)
+ * MODEL_<ID>, SHARD_<ID>_<i>  service bindings to Workers hosting a whole model or one shard of it
+ *                   (shared/onnx/model-parts.ts); such a model runs there, never in this isolate
+ * PART_TIMEOUT_MS   deadline of one call to such a Worker (default 60000), then 504 stage-timeout
  */
 import { budgetFromEnv } from '../shared/onnx/budget';
 import type { ModelEntry } from '../shared/onnx/manifest-types';
+import { modelPartsFromEnv } from '../shared/onnx/model-parts';
 import { ModelRuntime } from '../shared/onnx/model-runtime';
+import { positiveInt } from '../shared/config';
 import type { OrtProvider } from '../shared/onnx/ort-types';
 import { ProblemError } from '../shared/problems';
 import { ModelStore } from '../shared/store/model-store';
@@ -20,11 +25,12 @@ import { httpOrigin } from '../shared/store/origin';
 import { r2ObjectStore, type R2Like } from '../shared/store/r2';
 import { s3ObjectStore } from '../shared/store/s3';
 import { fixtureEntries, fixtureOrigin } from './fixtures/index';
+import { LOOKALIKES } from './lookalikes';
 import { MODELS } from './manifest';
 
 export type ModelEnv = Record<string, unknown> & { MODELS?: R2Like };
 
-export type ModelSetName = 'default' | 'fixtures';
+export type ModelSetName = 'default' | 'fixtures' | 'lookalikes';
 
 const str = (env: ModelEnv, name: string): string | undefined => {
   const v = env[name];
@@ -39,7 +45,8 @@ export function modelSetFromEnv(env: ModelEnv): { set: ModelSetName; entries: Mo
   const set = str(env, 'MODEL_SET') ?? 'default';
   if (set === 'default') return { set, entries: MODELS };
   if (set === 'fixtures') return { set, entries: fixtureEntries() };
-  throw misconfigured(`MODEL_SET must be "default" or "fixtures", got "${set}".`);
+  if (set === 'lookalikes') return { set, entries: LOOKALIKES };
+  throw misconfigured(`MODEL_SET must be "default", "fixtures" or "lookalikes", got "${set}".`);
 }
 
 function bucketFromEnv(env: ModelEnv, kind: string): ObjectStore | undefined {
@@ -75,10 +82,15 @@ export function modelStoreFromEnv(env: ModelEnv, opts: StoreFromEnvOptions = {})
 
 export function createModelRuntime(env: ModelEnv, provider: OrtProvider, opts: StoreFromEnvOptions = {}): ModelRuntime {
   const { set, entries } = modelSetFromEnv(env);
-  return new ModelRuntime({ set, entries, store: modelStoreFromEnv(env, opts), provider, budget: budgetFromEnv(env.MEMORY_BUDGET_MB) });
+  const parts = modelPartsFromEnv(env);
+  return new ModelRuntime({
+    set, entries, store: modelStoreFromEnv(env, opts), provider, budget: budgetFromEnv(env.MEMORY_BUDGET_MB),
+    parts: parts.names.length ? parts : undefined,
+    partTimeoutMs: positiveInt(env.PART_TIMEOUT_MS, 60_000),
+  });
 }
 
-const CONFIG_KEYS = ['MODEL_SET', 'MODEL_STORE', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB'];
+const CONFIG_KEYS = ['MODEL_SET', 'MODEL_STORE', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB', 'PART_TIMEOUT_MS'];
 const runtimes = new Map<string, ModelRuntime>();
 
 /**
@@ -86,7 +98,7 @@ const runtimes = new Map<string, ModelRuntime>();
  * (no ORT start, no download), so calling this on every request is cheap.
  */
 export function modelRuntimeFromEnv(env: ModelEnv, provider: OrtProvider): ModelRuntime {
-  const key = JSON.stringify([provider.name, !!env.MODELS, ...CONFIG_KEYS.map((k) => env[k] ?? null)]);
+  const key = JSON.stringify([provider.name, !!env.MODELS, ...CONFIG_KEYS.map((k) => env[k] ?? null), modelPartsFromEnv(env).names]);
   let rt = runtimes.get(key);
   if (!rt) {
     rt = createModelRuntime(env, provider);

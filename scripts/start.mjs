@@ -1,25 +1,58 @@
 // `npm start`: the API on http://localhost:8787 through `wrangler dev`, offline, with local
-// R2/KV/D1/Queues state in .wrangler/. Configuration comes from .dev.vars (wrangler reads it) and,
+// R2/KV/D1/Queues state in .wrangler/state. Configuration comes from .dev.vars (wrangler reads it) and,
 // for the variables the README lists, from this process's environment, which wins.
-import { spawn } from 'node:child_process';
+//
+// Placement (PLACEMENT=single|split; default: split for MODEL_SET=default or lookalikes, single otherwise):
+//   single  one Worker (wrangler.toml): the api runs any vision stage in its own isolate (fixtures, none).
+//   split   every Worker of infra/workers.ts: the api without ORT, one stage Worker per stage, one Worker per
+//           model part or shard, chained over service bindings; all in one `wrangler dev` (configs generated
+//           into .wrangler/workers/<set>/). For lookalikes the model files are first put into the local R2 by
+//           `npm run models -- lookalikes --publish-local`.
+import { spawn, spawnSync } from 'node:child_process';
 import { CONFIG_VARIABLES } from './config-variables.mjs';
 
 const port = process.env.PORT ?? '8787';
+const set = process.env.MODEL_SET ?? '';
+const placement = process.env.PLACEMENT || (set === 'default' || set === 'lookalikes' ? 'split' : 'single');
+// No account, no telemetry, no Request.cf download: a fresh machine without a network works.
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false' };
+
+function fail(message) {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
 const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', port, '--show-interactive-dev-session=false'];
+if (process.env.INSPECTOR_PORT) args.push('--inspector-port', process.env.INSPECTOR_PORT);
+
+if (placement === 'split') {
+  if (!set) fail('PLACEMENT=split needs MODEL_SET (default, lookalikes or fixtures): it decides which Workers exist.');
+  if (set === 'lookalikes') {
+    console.log('npm start: putting the look-alike models into the local R2 (npm run models -- lookalikes --publish-local)');
+    const r = spawnSync('npm', ['run', '-s', 'models', '--', 'lookalikes', '--publish-local'], { stdio: 'inherit', env });
+    if (r.status !== 0) {
+      fail('`npm run models -- lookalikes --publish-local` failed (above), so the look-alike models are not in the local R2. ' +
+        'That command comes with the look-alike model set (issue 10, items 1-2); until it is available, use MODEL_SET=fixtures ' +
+        '(add PLACEMENT=split for the same Workers on fixture models) or MODEL_SET=default.');
+    }
+  }
+  const out = `.wrangler/workers/${set}`;
+  const r = spawnSync('npx', ['tsx', 'infra/cli.ts', 'configs', '--set', set, '--dev', '--json', '--out', out], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) fail(`could not make the Worker configs for MODEL_SET=${set} (infra/workers.ts).`);
+  const files = JSON.parse(r.stdout.trim().split('\n').pop());
+  console.log(`npm start: ${files.length} Workers (MODEL_SET=${set}); configs in ${out}/ (api first: only it is served on :${port})`);
+  for (const f of files) args.push('-c', f);
+  // one local state for every Worker: the same R2 bucket, D1 and queues as a single-Worker start
+  args.push('--persist-to', '.wrangler/state');
+} else if (placement !== 'single') {
+  fail(`PLACEMENT must be single or split, not "${placement}".`);
+}
+
 for (const name of CONFIG_VARIABLES) {
   const value = process.env[name];
   if (value !== undefined && value !== '') args.push('--var', `${name}:${value}`);
 }
 
-const child = spawn('npx', args, {
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    // No account, no telemetry, no Request.cf download: a fresh machine without a network works.
-    WRANGLER_SEND_METRICS: 'false',
-    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-    WRANGLER_SEND_ERROR_REPORTS: 'false',
-  },
-});
+const child = spawn('npx', args, { stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

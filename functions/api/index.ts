@@ -1,16 +1,14 @@
-/** The public Worker's entry: routes through Hono. */
-import { createApp } from './app';
-import type { ApiBindings } from './env';
-import { handleQueue, handleScheduled } from './jobs';
+/**
+ * The public Worker's entry with onnxruntime in the isolate: stages without a service binding or URL run here
+ * (MODEL_SET=fixtures, tests, a single-Worker deployment). The split deployment's api uses edge.ts instead, which
+ * carries no ORT (infra/workers.ts).
+ */
+import { workerdOrt } from '../../shared/onnx/ort-workerd';
+import { modelLayer } from '../../models/model-layer';
+import { apiWorker } from './worker';
+import { useLocalModels } from './wiring';
+
+useLocalModels(modelLayer(workerdOrt));
 
 export { ApiKeyMeter } from './accounts/meter';
-
-const app = createApp();
-
-export default {
-  fetch: app.fetch,
-  // Jobs (gmner-jobs) and their dead letters (gmner-jobs-dlq): functions/api/jobs/consumer.ts.
-  queue: handleQueue,
-  // Cron Trigger (wrangler.toml [triggers]): re-enqueue stuck jobs, purge old ones (functions/api/jobs/maintenance.ts).
-  scheduled: (controller, env, ctx) => ctx.waitUntil(handleScheduled(controller, env)),
-} satisfies ExportedHandler<ApiBindings>;
+export default apiWorker;

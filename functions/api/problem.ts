@@ -11,8 +11,24 @@ export function problemResponse(c: Context<AppEnv>, kind: ProblemKind, detail: s
   return new Response(JSON.stringify(body), { status: body.status, headers });
 }
 
+/**
+ * Upstream failures reach clients as a clean detail; what the upstream actually said (an LLM provider's error
+ * body, onnxruntime's message with its build paths) is logged here, with the request id that the answer carries.
+ */
+export function logProblemCause(requestId: string | undefined, err: ProblemError): void {
+  if (err.status < 500 || err.cause === undefined) return;
+  const causes: string[] = [];
+  for (let e: unknown = err.cause; e !== undefined && causes.length < 4; e = (e as { cause?: unknown })?.cause) {
+    causes.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  }
+  console.error(JSON.stringify({ level: 'error', request_id: requestId, problem: err.kind, detail: err.message, cause: causes }));
+}
+
 export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
-  if (err instanceof ProblemError) return problemResponse(c, err.kind, err.message, err.extensions, err.retryAfter);
+  if (err instanceof ProblemError) {
+    logProblemCause(c.get('requestId'), err);
+    return problemResponse(c, err.kind, err.message, err.extensions, err.retryAfter);
+  }
   // Hono's own HTTP errors (bodyLimit, malformed JSON) carry a status; keep it, speak problem+json.
   const status = (err as { status?: number })?.status;
   if (status === 413) return problemResponse(c, 'body-too-large', 'The request body is larger than the limit.');

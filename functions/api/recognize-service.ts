@@ -4,6 +4,7 @@
  */
 import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../shared/api/schemas';
 import { flag } from '../../shared/config';
+import { workLimitsFromEnv } from '../../shared/pipeline/limits';
 import { runPipeline, type PipelineListener } from '../../shared/pipeline/orchestrator';
 import { ProblemError } from '../../shared/problems';
 import type { ApiBindings } from './env';
@@ -30,6 +31,7 @@ export async function recognizePost(
       image_url: flag(env.LLM_SEND_IMAGE, false) ? imageUrlForLlm(call.source) : undefined,
       request_id: requestId,
       vision: call.options.vision !== 'none',
+      limits: workLimitsFromEnv(env),
     },
     (s) => imageIntake(env, call.source, s),
     { recognize: stages.recognize, entail: stages.entail, ground: stages.ground, segment: stages.segment },

@@ -20,6 +20,7 @@ import type { PipelineEvent } from '../../shared/pipeline/orchestrator';
 import { isProblem, problemBody } from '../../shared/problems';
 import { modelTime } from './accounts/middleware';
 import type { AppEnv } from './env';
+import { logProblemCause } from './problem';
 import { recognizePost, type RecognizeCall } from './recognize-service';
 
 const KEEP_ALIVE_MS = 15_000;
@@ -123,6 +124,7 @@ export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): 
       const e = o.error;
       const body = isProblem(e) ? e.toBody(requestId) : problemBody('internal', 'An unexpected error occurred; the request id identifies it in our logs.', requestId);
       if (!isProblem(e)) console.error(JSON.stringify({ level: 'error', request_id: requestId, error: String((e as Error)?.stack ?? e) }));
+      else logProblemCause(requestId, e);
       c.set('metering', body.status >= 500 ? null : { units: 1 });
       write({ event: 'error', data: body });
     }

@@ -7,13 +7,12 @@
 import type { StageModel } from '../../shared/api/schemas';
 import { limitsFromEnv } from '../../shared/config';
 import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../shared/image/intake';
-import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../shared/recognize';
 import { visionStagesFromEnv, type PlacedStages } from '../../shared/stages/from-env';
+import type { ModelLayer } from '../../shared/stages/host';
 import { runtimeModelAccess } from '../../shared/stages/session';
-import { modelLayer } from '../../models/model-layer';
 import { imageDecoder } from './codecs';
 import type { ApiBindings } from './env';
 import { imagesDownscaler } from './images';
@@ -33,7 +32,15 @@ export interface Stages {
   vision: PlacedStages | null;
 }
 
-const layer = modelLayer(workerdOrt);
+/**
+ * The models this isolate can run itself. Set once, at module scope, by the entry that carries ORT (index.ts, also
+ * the workerd test suite's main); the split deployment's entry (edge.ts) leaves it unset, so its bundle has no ORT
+ * and every stage must be remote.
+ */
+let layer: ModelLayer | null = null;
+export function useLocalModels(l: ModelLayer): void {
+  layer = l;
+}
 const built = new WeakMap<object, Promise<Stages>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */
@@ -54,12 +61,14 @@ async function buildStages(env: ApiBindings): Promise<Stages> {
   const llm = llmConfigFromEnv(env);
   let vision: PlacedStages | null = null;
   if (visionConfigured(env)) {
-    vision = visionStagesFromEnv(env, {
-      entries: await layer.entries(env),
-      models: runtimeModelAccess(layer.runtime(env), layer.tokenizers(env)),
-      calibration: layer.calibration,
-      ai: env.AI,
-    });
+    vision = layer
+      ? visionStagesFromEnv(env, {
+        entries: await layer.entries(env),
+        models: runtimeModelAccess(layer.runtime(env), layer.tokenizers(env)),
+        calibration: layer.calibration,
+        ai: env.AI,
+      })
+      : remoteOnly(visionStagesFromEnv(env, { entries: [], ai: env.AI }));
   }
   return {
     recognize: llm.config ? createRecognizer(llm.config, { ai: env.AI }) : null,
@@ -69,6 +78,19 @@ async function buildStages(env: ApiBindings): Promise<Stages> {
     segment: vision?.segment ?? null,
     vision,
   };
+}
+
+/** Without local models an ONNX stage cannot run here: say which binding would place it elsewhere. */
+function remoteOnly(placed: PlacedStages): PlacedStages {
+  const missing: PlacedStages['missing'] = {};
+  const problems: string[] = [];
+  for (const kind of VISION) {
+    if (placed.placement[kind] !== 'in-process' || placed[kind]) continue;
+    const service = `${kind.toUpperCase()}_SERVICE`;
+    missing[kind] = [service];
+    problems.push(`this api Worker carries no onnxruntime (functions/api/edge.ts): bind ${service} to the ${kind} Worker (infra/workers.ts)`);
+  }
+  return { ...placed, missing, problems };
 }
 
 export function imageIntake(env: ApiBindings, source: ImageSource, signal: AbortSignal): Promise<IntakeResult> {
@@ -128,7 +150,7 @@ export async function describeStages(env: ApiBindings): Promise<StageModel[]> {
 }
 
 async function loadedModels(env: ApiBindings, vision: PlacedStages | null): Promise<Set<string>> {
-  if (!vision) return new Set();
+  if (!vision || !layer || !VISION.some((k) => vision.placement[k] === 'in-process')) return new Set();
   const list = await layer.runtime(env).list();
   return new Set(list.filter((m) => m.loaded).map((m) => m.id));
 }

@@ -12,7 +12,8 @@ export async function pull(c: Common, opts: { trustOnFirstUse: boolean; originBa
   const origin = c.set === 'fixtures' && !opts.originBase ? fixtureOrigin : httpOrigin({ base: opts.originBase });
   const store = new ModelStore({ bucket: folderObjectStore(c.dir), origin, trustOnFirstUse: opts.trustOnFirstUse });
   for (const entry of await selectEntries(c)) {
-    for (const file of entry.files) {
+    // a sharded entry is served as its shards, each a pinned file of its own (as `verify` checks them)
+    for (const file of [...entry.files, ...(entry.shards?.shards.map((s) => s.file) ?? [])]) {
       const before = store.originFetches;
       const bytes = await store.load(entry, file);
       const how = store.originFetches > before ? `downloaded from ${origin.locate(file)}` : 'already present, verified';

@@ -9,9 +9,11 @@
  *  entail  MobileCLIP-S0 image tower once per image (prepare); the text tower once per post over
  *          expressions x templates in one batch; generic negatives once per isolate. Groundability is
  *          decided by the configured fraction (the first round(f x n) expressions), not by the random scores.
- *  ground  OWL-ViT B/32: the image input built at prepare (which also loads the graph); one run per post
- *          with every groundable query (batch of queries, 16 tokens each). As in the real contract the graph
- *          runs image and text towers together, so the vision tower runs once per ground() call.
+ *  ground  the real stage (shared/stages/ground-owl.ts) over the OWL-ViT B/32 look-alike parts, which have the
+ *          default set's contracts (built by `npm run models -- lookalikes`): the image part once per image at
+ *          prepare, the query part once per post over every groundable query (16 tokens each), the class head in
+ *          JS. Only the tokenizer is synthetic; random weights can put a best box outside the image, which then
+ *          gets a fixed fallback box so that segmentation still runs.
  *  segment a SAM-family image encoder once per image (prepare), then the prompt-encoder/mask-decoder once
  *          per box (the official export's batch of one), the mask chosen by IoU, upsampled and RLE-encoded.
  *          The look-alike encoder's output is not SAM's [1, 256, 64, 64] embedding (MobileSAM look-alike:
@@ -26,15 +28,18 @@ import type { TensorData } from '../../shared/onnx/tensors';
 import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../../shared/pipeline/contracts';
 import { DEFAULT_ENTAIL_CALIBRATION, decide, entailFeatures } from '../../shared/vision/calibration';
 import { dot, l2Normalize, meanDirection, row } from '../../shared/vision/embeddings';
-import { imageInput, modelToImage, type ImageInput, type ImageSpec } from '../../shared/vision/image-input';
-import { bestBoxPerQuery } from '../../shared/vision/owl-boxes';
+import { imageInput, type ImageSpec } from '../../shared/vision/image-input';
+import type { TextTokenizer } from '../../shared/vision/clip-tokens';
+import { OwlGround } from '../../shared/stages/ground-owl';
+import type { ModelAccess } from '../../shared/stages/session';
 import { binarize, selectMask, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners, samResizedSize } from '../../shared/vision/sam-transform';
 import { DEFAULT_NEGATIVES, DEFAULT_TEMPLATES } from '../../shared/stages/entail-mobileclip';
-import { MOBILECLIP_IMAGE, OWLVIT_IMAGE } from '../../models/preprocessing';
+import { MODELS } from '../../models/manifest';
+import { MOBILECLIP_IMAGE } from '../../models/preprocessing';
 
 /** The logical models the bench stages run; the driver maps each to a look-alike file. */
-export type LookalikeName = 'entail-vision' | 'entail-text' | 'ground' | 'segment-encoder' | 'segment-decoder';
+export type LookalikeName = 'entail-vision' | 'entail-text' | 'ground-image' | 'ground-query' | 'segment-encoder' | 'segment-decoder';
 
 export interface LookalikeSession {
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
@@ -55,7 +60,6 @@ export const SAM_NCHW_IMAGE: ImageSpec = {
 };
 
 const TEXT_TOWER_TOKENS = 77;
-const OWL_QUERY_TOKENS = 16;
 const BOS = 49406;
 const EOS = 49407;
 
@@ -176,54 +180,61 @@ export class LookalikeEntail implements EntailStage {
   }
 }
 
+/** BOS, one synthetic id per word, EOS: the real layout and lengths, ids that mean nothing (like the weights). */
+const syntheticTokenizer: TextTokenizer = {
+  encode: (text) => ({ ids: [BOS, ...text.split(/\s+/).filter(Boolean).map((w, i) => 320 + ((w.length * 31 + i * 7) % 40_000)), EOS] }),
+  token_to_id: (token) => (token === '<|endoftext|>' ? EOS : undefined),
+};
+
+/** The OWL-ViT parts' default-set entries: the look-alike parts share their contracts and pre-processing. */
+const OWL_PARTS: Record<string, LookalikeName> = { 'owlvit-b32-image': 'ground-image', 'owlvit-b32-query': 'ground-query' };
+
 export class LookalikeGround implements GroundStage {
-  readonly id = 'ground:lookalike(owlvit-b32 @768, one graph)';
-  private readonly images = new Map<string, ImageInput>();
+  readonly id = 'ground:lookalike(owlvit-b32 @768, image part + query part, class head in JS)';
+  private stage: OwlGround;
+  private readonly access: ModelAccess;
   /** Queries whose best box was empty (random weights) and got the fallback box instead, for the report. */
   fallbacks = 0;
 
-  constructor(private readonly models: LookalikeModels) {}
-
-  forgetImages(): void {
-    this.images.clear();
+  constructor(models: LookalikeModels) {
+    this.access = {
+      async model(id) {
+        const name = OWL_PARTS[id];
+        const entry = MODELS.find((m) => m.id === id);
+        if (!name || !entry) throw new Error(`no OWL-ViT look-alike part for "${id}"`);
+        return {
+          entry,
+          run: async (feeds) => (await models.session(name)).run(feeds),
+          load: async () => { await models.session(name); },
+        };
+      },
+      tokenizer: async () => syntheticTokenizer,
+    };
+    this.stage = this.fresh();
   }
 
-  async prepare(image: RgbaImage, imageKey: string): Promise<void> {
-    await this.models.session('ground');
-    this.prepared(image, imageKey);
+  private fresh(): OwlGround {
+    return new OwlGround(this.access, { imageModel: 'owlvit-b32-image', queryModel: 'owlvit-b32-query', minScore: 0, cacheSize: 1 });
+  }
+
+  forgetImages(): void {
+    this.stage = this.fresh();
+  }
+
+  prepare(image: RgbaImage, imageKey: string): Promise<void> {
+    return this.stage.prepare(image, imageKey);
   }
 
   async ground(image: RgbaImage, imageKey: string, expressions: string[]): Promise<(Grounding | null)[]> {
-    if (expressions.length === 0) return [];
-    const session = await this.models.session('ground');
-    const input = this.prepared(image, imageKey);
-    const q = expressions.length;
-    const { ids, mask } = tokenRows(expressions, OWL_QUERY_TOKENS);
-    const out = await session.run({
-      input_ids: i64(ids, [q, OWL_QUERY_TOKENS]),
-      attention_mask: i64(mask, [q, OWL_QUERY_TOKENS]),
-      pixel_values: f32(input.data, input.dims),
-    });
-    const logits = floatOut(out, 'logits');
-    const boxes = floatOut(out, 'pred_boxes');
-    const best = bestBoxPerQuery(logits.data, logits.dims, boxes.data, boxes.dims, input.canvas, modelToImage(input, image), 0);
-    return best.map((b, i) => {
-      if (b) return { box: b.box, score: b.score };
+    const found = await this.stage.ground(image, imageKey, expressions);
+    return found.map((g, i) => {
+      if (g) return g;
       // random weights can put the best patch's box outside the image; a real model's would not
       this.fallbacks++;
       const w = image.width;
       const h = image.height;
       return { box: { x1: (w * (i % 4)) / 5, y1: h / 5, x2: (w * ((i % 4) + 2)) / 5, y2: (h * 4) / 5 }, score: 0 };
     });
-  }
-
-  private prepared(image: RgbaImage, imageKey: string): ImageInput {
-    let p = this.images.get(imageKey);
-    if (!p) {
-      p = imageInput(image, OWLVIT_IMAGE);
-      this.images.set(imageKey, p);
-    }
-    return p;
   }
 }
 

@@ -50,6 +50,8 @@ export interface RunResult {
   llm_fetches: number;
   ground_fallbacks: number;
   wasm_heap_bytes: number;
+  /** Date.now() when the post started (pipeline order), to place the LLM server's arrival stamp on the post's clock. */
+  started_at_ms?: number;
 }
 
 export type StageFn = 'api' | 'ort' | 'entail' | 'entail.vision' | 'entail.text' | 'ground' | 'segment' | 'segment.decoder';
@@ -184,6 +186,7 @@ async function runPost(p: Parts, params: RunParams, bytes: Uint8Array): Promise<
   const request_id = `bench-${Date.now()}`;
   if (params.mode === 'pipeline') {
     llmSent.length = 0;
+    const startedAt = Date.now();
     const t0 = performance.now();
     const delay = params.prepareDelayMs ?? 0;
     // the same stage object (its caches, counters) behind a proxy whose prepare() waits first
@@ -216,6 +219,7 @@ async function runPost(p: Parts, params: RunParams, bytes: Uint8Array): Promise<
       llm_fetches: llmSent.length,
       ground_fallbacks: p.ground.fallbacks - fallbacksBefore,
       wasm_heap_bytes: runtime.heapBytes(),
+      started_at_ms: startedAt,
     };
   }
 
@@ -322,7 +326,7 @@ async function runStage(p: Parts, params: StageParams, bytes: Uint8Array): Promi
     entail: ['entail-vision', 'entail-text'],
     'entail.vision': ['entail-vision'],
     'entail.text': ['entail-text'],
-    ground: ['ground'],
+    ground: ['ground-image', 'ground-query'],
     segment: ['segment-encoder', 'segment-decoder'],
     'segment.decoder': ['segment-decoder'],
   };

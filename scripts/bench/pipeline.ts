@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * `npm run bench -- pipeline [--runs N] [--llm-ms MS] [--entities 1,3,8] [--masks both|on|off] [--lookalikes DIR]
- *  [--groundable F] [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]`
+ *  [--lookalike-cache .cache/lookalikes] [--groundable F] [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]`
  *
  * The whole pipeline inside workerd (Miniflare API on a bench Worker built with wrangler, scripts/bench/pipeline-worker.ts)
  * against the recorded LLM server (test/llm-server, behaviour `slow?delay_ms=MS`), over the look-alike models, for
@@ -36,7 +36,7 @@ import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode';
 import { createDecoder } from '../../shared/image/decode';
 import { nodeOrt } from '../../shared/onnx/ort-node';
 import { startLlmServer } from '../../test/llm-server/server';
-import { CLIP_TEXT_RECIPE, OWLVIT_RECIPE, makeBatchable, verifyBatchable, type BatchableRecipe } from './batchable';
+import { CLIP_TEXT_RECIPE, makeBatchable, verifyBatchable, type BatchableRecipe } from './batchable';
 import type { LookalikeName } from './lookalike-stages';
 import { benchPost, MAX_BENCH_ENTITIES } from './pipeline-posts';
 import type { RunParams, RunResult, StageFn, StageParams, StageResult } from './pipeline-worker';
@@ -53,6 +53,8 @@ export interface PipelineBenchOptions {
   entities: number[];
   masks: boolean[];
   lookalikes: string;
+  /** Where `npm run models -- lookalikes` left the built look-alike set (the OWL-ViT parts come from there). */
+  lookalikeCache: string;
   /** Fraction of each post's entities the bench entail stage calls groundable (the first round(f x n)). */
   groundable: number;
   phase: 'all' | 'pipeline' | 'functions';
@@ -60,23 +62,28 @@ export interface PipelineBenchOptions {
   prepareDelayMs: number;
 }
 
-/** Which look-alike plays each model, from the look-alike manifest (key, full or stripped file). */
-const CAST: Record<LookalikeName, { key: string; form: 'file' | 'stripped_file'; recipe?: BatchableRecipe; role: string }> = {
+/**
+ * Which look-alike plays each model: from the look-alike manifest (key, full or stripped file), or a file of the
+ * built look-alike set (`cache`, relative to --lookalike-cache), which has the default set's contracts.
+ */
+type Cast = { key: string; form: 'file' | 'stripped_file'; recipe?: BatchableRecipe; role: string } | { cache: string; role: string };
+const CAST: Record<LookalikeName, Cast> = {
   'entail-vision': { key: 'mobileclip_s0_vision_approx_fastvit_mci0', form: 'file', role: 'MobileCLIP-S0 image tower' },
   'entail-text': { key: 'clip_b32_text', form: 'stripped_file', recipe: CLIP_TEXT_RECIPE, role: 'text tower (CLIP-B/32 text as stand-in for MobileCLIP-S0 text)' },
-  ground: { key: 'owlvit_b32_768_T2', form: 'stripped_file', recipe: OWLVIT_RECIPE, role: 'OWL-ViT B/32 @768, one graph' },
+  'ground-image': { cache: 'lookalikes/owlvit-b32-image.onnx', role: 'OWL-ViT B/32 @768 image part (vision tower, class embeddings, boxes)' },
+  'ground-query': { cache: 'lookalikes/owlvit-b32-query.onnx', role: 'OWL-ViT B/32 query part (text tower, 16-token queries)' },
   'segment-encoder': { key: 'mobilesam_approx_tinyvit5m_1024', form: 'stripped_file', role: 'MobileSAM image encoder (TinyViT-5M @1024)' },
   'segment-decoder': { key: 'sam_prompt_encoder_mask_decoder', form: 'file', role: 'SAM prompt encoder + mask decoder' },
 };
 
-export interface ModelFileInfo { name: LookalikeName; role: string; file: string; form: 'full int8' | 'stripped'; bytes: number; realMB: number; batchable: boolean }
+export interface ModelFileInfo { name: LookalikeName; role: string; file: string; form: 'full int8' | 'stripped' | 'inflated'; bytes: number; realMB: number; batchable: boolean }
 
 interface Lookalike { models: Record<string, { file?: string; stripped_file?: string; int8_MB: number }> }
 
 // ---------------------------------------------------------------------------------------------------------------
 // preparation: models, image, bundle
 
-function prepareModels(dir: string, maxEntities: number, log: (l: string) => void): Promise<{ files: ModelFileInfo[]; bytes: Map<string, Uint8Array> }> {
+function prepareModels(dir: string, cacheDir: string, maxEntities: number, log: (l: string) => void): Promise<{ files: ModelFileInfo[]; bytes: Map<string, Uint8Array> }> {
   return (async () => {
     const manifestPath = join(dir, 'manifest.json');
     if (!existsSync(manifestPath)) throw new Error(`no look-alike manifest at ${manifestPath} (--lookalikes DIR)`);
@@ -84,7 +91,17 @@ function prepareModels(dir: string, maxEntities: number, log: (l: string) => voi
     const files: ModelFileInfo[] = [];
     const bytes = new Map<string, Uint8Array>();
     const ort = (await nodeOrt.instantiate()).ort;
-    for (const [name, cast] of Object.entries(CAST) as [LookalikeName, (typeof CAST)[LookalikeName]][]) {
+    for (const [name, cast] of Object.entries(CAST) as [LookalikeName, Cast][]) {
+      if ('cache' in cast) {
+        const path = join(cacheDir, cast.cache);
+        if (!existsSync(path)) {
+          throw new Error(`no ${path}: build the look-alike set first (npm run models -- lookalikes lookalike-owlvit-b32-image lookalike-owlvit-b32-query), or point --lookalike-cache at it`);
+        }
+        const data = new Uint8Array(readFileSync(path));
+        bytes.set(name, data);
+        files.push({ name, role: cast.role, file: relative(ROOT, path), form: 'inflated', bytes: data.length, realMB: data.length / MB, batchable: false });
+        continue;
+      }
       const m = manifest.models[cast.key];
       const rel = m?.[cast.form];
       if (!rel) throw new Error(`the look-alike manifest has no ${cast.form} for ${cast.key}`);
@@ -259,7 +276,7 @@ export async function benchPipeline(opts: PipelineBenchOptions, log: (line: stri
   const maxN = Math.max(...opts.entities);
   if (maxN > MAX_BENCH_ENTITIES) throw new Error(`--entities goes up to ${MAX_BENCH_ENTITIES}`);
   log('preparing look-alike models');
-  const { files, bytes } = await prepareModels(opts.lookalikes, maxN, log);
+  const { files, bytes } = await prepareModels(opts.lookalikes, opts.lookalikeCache, maxN, log);
   const { jpeg, rgba } = await prepareImage();
   log('bundling the bench Worker with wrangler');
   const outdir = bundle();
@@ -290,6 +307,17 @@ export async function benchPipeline(opts: PipelineBenchOptions, log: (line: stri
   return report;
 }
 
+/**
+ * When the recorded LLM server had the post's first request, in ms from the post's start (both are this machine's
+ * wall clock): what shows whether the request left before the image encoders took the isolate's thread.
+ */
+async function llmArrival(bindings: Record<string, string>, startedAt: number): Promise<number | null> {
+  const url = `${bindings.LLM_BASE_URL.replace(/\/v1$/, '')}/__requests?model=${encodeURIComponent(bindings.LLM_MODEL)}`;
+  const log = (await (await fetch(url)).json()) as Array<{ at: number }>;
+  const first = log.find((l) => l.at >= startedAt);
+  return first ? first.at - startedAt : null;
+}
+
 async function pipelinePhase(
   outdir: string, bindings: Record<string, string>, opts: PipelineBenchOptions, posts: ReturnType<typeof benchPost>[], jpeg: Uint8Array, log: (l: string) => void,
 ): Promise<NonNullable<PipelineReport['pipeline']>> {
@@ -304,6 +332,10 @@ async function pipelinePhase(
     const run = async (mode: RunParams['mode'], p: (typeof posts)[number], masks: boolean): Promise<RunResult> => {
       for (let attempt = 1; ; attempt++) {
         const res = await post<RunResult>(mf, '/run', { mode, text: p.text, masks, groundable: opts.groundable, prepareDelayMs: mode === 'pipeline' ? opts.prepareDelayMs : 0 } satisfies RunParams, jpeg);
+        if (res.started_at_ms !== undefined) {
+          const arrived = await llmArrival(bindings, res.started_at_ms);
+          if (arrived !== null) res.timings_ms.llm_request_arrived = arrived;
+        }
         if (res.llm_fetches === res.llm_calls) return res;
         if (attempt === 3) throw new Error(`${mode}: LLM requests kept failing (${res.llm_fetches} sent for ${res.llm_calls} calls)`);
         repeated++;
@@ -343,7 +375,7 @@ export const FUNCTIONS: { fn: StageFn; models: LookalikeName[]; what: string }[]
   { fn: 'entail', models: ['entail-vision', 'entail-text'], what: 'both towers in one isolate, as functions/entail' },
   { fn: 'entail.vision', models: ['entail-vision'], what: 'image tower alone' },
   { fn: 'entail.text', models: ['entail-text'], what: 'text tower alone' },
-  { fn: 'ground', models: ['ground'], what: 'one graph, as functions/ground' },
+  { fn: 'ground', models: ['ground-image', 'ground-query'], what: 'image part + query part, as functions/ground' },
   { fn: 'segment', models: ['segment-encoder', 'segment-decoder'], what: 'encoder + decoder, as functions/segment' },
   { fn: 'segment.decoder', models: ['segment-decoder'], what: 'decoder alone (encoder elsewhere)' },
 ];
@@ -387,18 +419,19 @@ export function pipelineTable(report: PipelineReport): string {
   const lines = [
     `Pipeline (real orchestrator) vs RiVEG's order, LLM latency ${o.llmMs} ms per call, medians of ${o.runs} runs, milliseconds. ` +
       "Stage columns are the orchestrator's own timings: wall time from the post's start (prepare and recognize) or from the stage's call until it settled, " +
-      'so overlapping work that queues for the one ORT copy, or that blocks the isolate, counts in each. "LLM request sent at": when the recognizer called fetch(). ' +
+      'so overlapping work that queues for the one ORT copy, or that blocks the isolate, counts in each. "LLM request sent at": when the recognizer called fetch(); ' +
+      '"arrived at": when the recorded LLM server had the whole request (its clock, from the post\'s start). ' +
       groundableNote(o.groundable) +
       (o.prepareDelayMs ? ` Diagnostic run: in the pipeline order every stage's prepare() started ${o.prepareDelayMs} ms late (--prepare-delay-ms).` : ''),
     '',
-    '| entities | masks | LLM calls | LLM request sent at | intake | recognize (LLM) | entail prepare | ground prepare | segment prepare | entail | ground | segment | **end-to-end** | RiVEG order end-to-end | RiVEG / pipeline |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| entities | masks | LLM calls | LLM request sent at | arrived at | intake | recognize (LLM) | entail prepare | ground prepare | segment prepare | entail | ground | segment | **end-to-end** | RiVEG order end-to-end | RiVEG / pipeline |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of p.rows) {
     const e2e = med(r.pipeline, 'total');
     const riveg = med(r.riveg, 'total');
     const seg = (k: string) => (r.masks ? ms(med(r.pipeline, k)) : '–');
-    lines.push(`| ${r.entities} | ${r.masks ? 'on' : 'off'} | ${r.pipeline[0]?.llm_calls ?? '–'} | ${ms(med(r.pipeline, 'llm_request_sent'))} | ${ms(med(r.pipeline, 'intake'))} | ${ms(med(r.pipeline, 'recognize'))} | ${ms(med(r.pipeline, 'entail_prepare'))} | ${ms(med(r.pipeline, 'ground_prepare'))} | ${seg('segment_prepare')} | ${ms(med(r.pipeline, 'entail'))} | ${ms(med(r.pipeline, 'ground'))} | ${seg('segment')} | **${ms(e2e)}** | ${ms(riveg)} | ${(riveg / e2e).toFixed(2)}× |`);
+    lines.push(`| ${r.entities} | ${r.masks ? 'on' : 'off'} | ${r.pipeline[0]?.llm_calls ?? '–'} | ${ms(med(r.pipeline, 'llm_request_sent'))} | ${ms(med(r.pipeline, 'llm_request_arrived'))} | ${ms(med(r.pipeline, 'intake'))} | ${ms(med(r.pipeline, 'recognize'))} | ${ms(med(r.pipeline, 'entail_prepare'))} | ${ms(med(r.pipeline, 'ground_prepare'))} | ${seg('segment_prepare')} | ${ms(med(r.pipeline, 'entail'))} | ${ms(med(r.pipeline, 'ground'))} | ${seg('segment')} | **${ms(e2e)}** | ${ms(riveg)} | ${(riveg / e2e).toFixed(2)}× |`);
   }
   lines.push('', `RiVEG's order, same inputs (medians of ${o.runs} runs, ms; entail/ground/segment are sums over the entities, one call each):`, '',
     '| entities | masks | LLM calls | intake | recognize + expansions | entail prepare | ground prepare | segment prepare | entail (n calls) | ground (n calls) | segment (n calls) | **end-to-end** |',
@@ -436,7 +469,7 @@ export function isolateEstimate(row: FunctionRow, models: ModelFileInfo[]): { lo
   }
   const used = spec.models.map((m) => models.find((x) => x.name === m)!);
   const heap = row.result.wasm_heap_bytes / MB;
-  const files = used.filter((m) => m.form === 'full int8').reduce((a, m) => a + m.bytes / MB, 0);
+  const files = used.filter((m) => m.form !== 'stripped').reduce((a, m) => a + m.bytes / MB, 0);
   const stripped = used.filter((m) => m.form === 'stripped').reduce((a, m) => a + m.realMB, 0);
   return { low: heap + files + STRIPPED_LOW * stripped, high: heap + files + STRIPPED_HIGH * stripped, basis: 'heap' };
 }
@@ -498,6 +531,7 @@ export async function pipelineCommand(args: string[]): Promise<number> {
     options: {
       runs: { type: 'string', default: '5' }, 'llm-ms': { type: 'string', default: '1500' }, entities: { type: 'string', default: '1,3,8' },
       masks: { type: 'string', default: 'both' }, lookalikes: { type: 'string', default: '../shared/lookalike-models' },
+      'lookalike-cache': { type: 'string', default: '.cache/lookalikes' },
       groundable: { type: 'string', default: '1' }, phase: { type: 'string', default: 'all' }, 'prepare-delay-ms': { type: 'string', default: '0' },
       json: { type: 'boolean' },
     },
@@ -517,6 +551,7 @@ export async function pipelineCommand(args: string[]): Promise<number> {
     entities: [...new Set(values.entities.split(',').map((e) => num('entities', e, (n) => Number.isInteger(n) && n >= 1)))].sort((a, b) => a - b),
     masks,
     lookalikes: resolve(ROOT, values.lookalikes), // relative to the repository root, whatever the working directory
+    lookalikeCache: resolve(ROOT, values['lookalike-cache']),
     groundable: num('groundable', values.groundable, (n) => n >= 0 && n <= 1),
     phase,
     prepareDelayMs: num('prepare-delay-ms', values['prepare-delay-ms'], (n) => Number.isInteger(n) && n >= 0),

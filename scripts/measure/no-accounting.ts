@@ -3,6 +3,11 @@
  * scripts/measure-accounting.ts only: the same app as functions/api/index.ts otherwise. Never deployed.
  */
 import { createApp } from '../../functions/api/app';
+import { useLocalModels } from '../../functions/api/wiring';
+import { workerdOrt } from '../../shared/onnx/ort-workerd';
+import { modelLayer } from '../../models/model-layer';
+
+useLocalModels(modelLayer(workerdOrt));
 
 export { ApiKeyMeter } from '../../functions/api/accounts/meter';
 

@@ -4,6 +4,11 @@
  */
 import { z } from '@hono/zod-openapi';
 
+/** The longest post, in UTF-16 units, for every way a post comes in (JSON, multipart, jobs, batches). */
+export const MAX_TEXT_CHARS = 10_000;
+
+export const PostTextSchema = z.string().min(1).max(MAX_TEXT_CHARS);
+
 export const LabelSetSchema = z.enum(['gmner', 'fmnerg']).openapi({
   description: '`gmner`: PER, LOC, ORG, OTHER. `fmnerg`: the 8 coarse Twitter-FMNERG types with 51 fine types.',
 });
@@ -39,7 +44,7 @@ export const ImageDataSchema = z
 
 export const RecognizeRequestSchema = z
   .object({
-    text: z.string().min(1).max(10_000).openapi({ example: 'Kevin Durant enters Oracle Arena wearing off-white Jordans' }),
+    text: PostTextSchema.openapi({ example: 'Kevin Durant enters Oracle Arena wearing off-white Jordans' }),
     image: z.union([ImageUrlSchema, ImageDataSchema]),
     options: RecognizeOptionsSchema.default({ labels: 'gmner', masks: false }),
   })
@@ -48,7 +53,7 @@ export const RecognizeRequestSchema = z
 
 export const RecognizeFormSchema = z
   .object({
-    text: z.string().min(1).max(10_000),
+    text: PostTextSchema,
     image: z.any().openapi({ type: 'string', format: 'binary', description: 'The image file.' }),
     options: z.string().optional().openapi({ description: 'The `options` object as a JSON string.', example: '{"labels":"gmner","masks":true}' }),
   })
@@ -84,7 +89,7 @@ export const EntitySchema = z
 
 export const DroppedSchema = z
   .object({ text: z.string(), type: z.string().nullable(), reason: z.string() })
-  .openapi('DroppedEntity', { description: 'An entity the LLM named that could not be placed in the text.' });
+  .openapi('DroppedEntity', { description: 'An entity the LLM named that could not be placed in the text, or mentions over MAX_ENTITIES_PER_POST (one entry per name and type; `reason` gives the count).' });
 
 export const StageModelSchema = z
   .object({

@@ -70,6 +70,13 @@ function describeIPv6(host: string): string | undefined {
 
 const refuse = (detail: string) => new ProblemError('image-url-refused', detail);
 
+/** localhost, *.localhost, 127.0.0.0/8 in any IPv4 spelling, [::1]. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]') return true;
+  const ip = parseIPv4(host);
+  return ip !== null && Math.floor(ip / 2 ** 24) === 127;
+}
+
 /**
  * The parsed URL if it may be fetched, else image-url-refused. `allowInsecure` (development only)
  * admits http: and loopback hosts (localhost, 127.0.0.0/8, ::1), nothing else.
@@ -86,6 +93,10 @@ export function checkImageUrl(raw: string | URL, allowInsecure: boolean): URL {
   }
   if (url.username || url.password) throw refuse('Image URLs must not carry credentials.');
   const host = url.hostname.toLowerCase().replace(/\.+$/, '');
+  // The development switch is for a local image server: plain http to a public host stays refused.
+  if (url.protocol === 'http:' && !isLoopback(host)) {
+    throw refuse(`Only https image URLs are accepted; http is allowed (ALLOW_INSECURE_IMAGE_URLS) for loopback hosts only, not ${host}.`);
+  }
   if (host.startsWith('[')) {
     const ip = host.slice(1, -1);
     if (allowInsecure && ip === '::1') return url;

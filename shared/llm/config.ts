@@ -4,6 +4,7 @@
  * names, so the API can say exactly what to set (a 503 llm-not-configured problem).
  */
 import { flag, positiveInt } from '../config';
+import { maxTokensFor, workLimitsFromEnv } from '../pipeline/limits';
 
 export type LlmProviderName = 'openai' | 'workers-ai';
 export type RecognizeMode = 'batched' | 'per_entity';
@@ -18,6 +19,8 @@ export interface LlmConfig {
   timeoutMs: number;
   /** Retries after the first attempt, on 429, 5xx and connection failures. */
   maxRetries: number;
+  /** Upper bound on every answer's completion tokens (sent as max_tokens); a call asking for less gets less. */
+  maxTokens: number;
   mode: RecognizeMode;
   /** Ask for `response_format: json_schema` (off for providers that reject it). */
   jsonSchema: boolean;
@@ -110,6 +113,7 @@ export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult 
       model,
       timeoutMs: positiveInt(env.LLM_TIMEOUT_MS, LLM_DEFAULTS.timeoutMs),
       maxRetries: Math.min(nonNegativeInt(env.LLM_MAX_RETRIES, LLM_DEFAULTS.maxRetries), 10),
+      maxTokens: positiveInt(env.LLM_MAX_TOKENS, maxTokensFor(workLimitsFromEnv(env).maxEntities)),
       mode,
       jsonSchema: flag(env.LLM_JSON_SCHEMA, LLM_DEFAULTS.jsonSchema),
       sendImage: flag(env.LLM_SEND_IMAGE, LLM_DEFAULTS.sendImage),

@@ -2,7 +2,8 @@
  * Turns a provider failure that retrying did not fix into the product's problem: 503 when the
  * provider is unavailable or rate-limiting (with its Retry-After passed on), 504 when it did not
  * answer in time, 502 when it failed or refused. The extensions name the dependency, so a client
- * can tell an LLM outage from a failure of this service.
+ * can tell an LLM outage from a failure of this service. The provider's own words (error bodies, socket
+ * errors) stay on the problem's `cause` for the logs; the detail says what kind of failure it was.
  */
 import { ProblemError } from '../problems';
 import { LlmCallError } from './types';
@@ -44,16 +45,24 @@ export function problemFromFailure(err: LlmCallError, ctx: FailureContext): Prob
     case 'overloaded':
       return new ProblemError('llm-unavailable', `${who} is unavailable (${err.status ?? 503} after ${tries}).`, { extensions, retryAfter: retryAfter ?? 10, cause: err });
     case 'connection':
-      return new ProblemError('llm-unavailable', `${who} could not be reached (${tries}): ${err.message}`, { extensions, retryAfter: 10, cause: err });
+      return new ProblemError('llm-unavailable', `${who} could not be reached (${tries}).`, { extensions, retryAfter: 10, cause: err });
     case 'server':
       return new ProblemError('llm-failed', `${who} failed with ${err.status ?? 'a server error'} (${tries}).`, { extensions, cause: err });
     case 'rejected': {
       const hint = err.status === 401 || err.status === 403 ? ' Check LLM_API_KEY.' : err.status === 404 ? ' Check LLM_BASE_URL and LLM_MODEL.' : '';
-      return new ProblemError('llm-failed', `${who} rejected the request (${err.status ?? 'error'}: ${err.message.slice(0, 300)}).${hint}`, { extensions, cause: err });
+      return new ProblemError('llm-failed', `${who} rejected the request (${err.status ?? 'no status'}${rejectionKind(err.message)}).${hint}`, { extensions, cause: err });
     }
     case 'bad-response':
       return new ProblemError('llm-failed', `${who} sent a response without a completion: ${err.message.slice(0, 300)}`, { extensions, cause: err });
   }
+}
+
+/** The few rejections a client can act on, recognised in the provider's message without repeating it. */
+function rejectionKind(message: string): string {
+  if (/context.{0,20}length|maximum context|too many tokens|prompt is too long/i.test(message)) return ": the prompt is longer than the model's context";
+  if (/content.{0,10}(policy|filter|management)|safety/i.test(message)) return ": the provider's content filter refused the post";
+  if (/model.{0,40}(not found|does not exist|not exist|unknown|invalid)/i.test(message)) return ': the model is unknown to the provider';
+  return '';
 }
 
 /** Whether another attempt can help. */

@@ -12,8 +12,28 @@ import { LlmCallError, type ChatProvider, type ChatRequest, type ChatResult } fr
 
 type CreateBody = Parameters<OpenAI['chat']['completions']['create']>[0];
 
+/**
+ * A per-request hook rides in the SDK's `fetchOptions` (spread into the RequestInit it passes to fetch) under a
+ * private symbol, so the wrapper below can say "this request has been handed to the runtime" for exactly the call
+ * that asked; the real fetch never sees it.
+ */
+const ON_SENT = Symbol('gmner.onSent');
+type HookedInit = RequestInit & { [ON_SENT]?: () => void };
+
+/** fetch that calls the request's ON_SENT hook right after the runtime has taken the request. */
+export function sentSignallingFetch(base: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const { [ON_SENT]: onSent, ...rest } = (init ?? {}) as HookedInit;
+    const response = base(input, rest);
+    onSent?.();
+    return response;
+  };
+}
+
 /** Providers that cannot do structured output answer 400 naming the parameter. */
 const SCHEMA_REJECTED = /response_format|json_schema|structured output|guided/i;
+/** OpenAI's reasoning models refuse `max_tokens` and name its successor. */
+const MAX_TOKENS_REJECTED = /max_tokens[\s\S]*max_completion_tokens/i;
 
 export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof fetch } = {}): ChatProvider {
   const client = new OpenAI({
@@ -21,16 +41,20 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
     apiKey: cfg.apiKey!,
     maxRetries: 0,
     timeout: cfg.timeoutMs + 5_000,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    // Looked up per call, not captured, so a test or a runtime that swaps the global fetch is honoured.
+    fetch: sentSignallingFetch(deps.fetch ?? ((input, init) => fetch(input, init))),
   });
   // Learned once per isolate, so a provider without structured output costs one extra 400, not one per call.
   let schemaUnsupported = false;
+  let tokensParam: 'max_tokens' | 'max_completion_tokens' = 'max_tokens';
 
   async function send(req: ChatRequest, signal: AbortSignal, withSchema: boolean): Promise<ChatResult> {
     const body = {
       model: cfg.model,
       messages: req.messages,
       stream: false,
+      // Never unbounded: a runaway answer costs tokens, time and parsing work.
+      [tokensParam]: Math.min(req.maxTokens ?? cfg.maxTokens, cfg.maxTokens),
       ...(withSchema && req.jsonSchema
         ? { response_format: { type: 'json_schema', json_schema: { name: req.jsonSchema.name, strict: true, schema: req.jsonSchema.schema } } }
         : {}),
@@ -41,6 +65,7 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
         signal,
         maxRetries: 0,
         headers: gatewayHeaders(cfg, req.requestId),
+        ...(req.onSent ? { fetchOptions: { [ON_SENT]: req.onSent } as Record<symbol, unknown> } : {}),
       });
     } catch (e) {
       throw toCallError(e);
@@ -52,15 +77,24 @@ export function openAiCompatibleProvider(cfg: LlmConfig, deps: { fetch?: typeof 
     name: 'openai',
     model: cfg.model,
     async attempt(req, signal) {
-      const withSchema = cfg.jsonSchema && !schemaUnsupported && req.jsonSchema !== undefined;
-      try {
-        return await send(req, signal, withSchema);
-      } catch (e) {
-        if (withSchema && e instanceof LlmCallError && e.status === 400 && SCHEMA_REJECTED.test(e.message)) {
-          schemaUnsupported = true;
-          return send(req, signal, false);
+      // Each refused parameter is learned once (per isolate) and the call asked again.
+      for (let tries = 0; ; tries++) {
+        const withSchema = cfg.jsonSchema && !schemaUnsupported && req.jsonSchema !== undefined;
+        try {
+          return await send(req, signal, withSchema);
+        } catch (e) {
+          if (tries < 2 && e instanceof LlmCallError && e.status === 400) {
+            if (tokensParam === 'max_tokens' && MAX_TOKENS_REJECTED.test(e.message)) {
+              tokensParam = 'max_completion_tokens';
+              continue;
+            }
+            if (withSchema && SCHEMA_REJECTED.test(e.message)) {
+              schemaUnsupported = true;
+              continue;
+            }
+          }
+          throw e;
         }
-        throw e;
       }
     },
   };
@@ -81,7 +115,7 @@ function toCallError(e: unknown): unknown {
 }
 
 function readCompletion(completion: unknown, configuredModel: string): ChatResult {
-  const c = completion as { choices?: Array<{ message?: { content?: unknown } }>; usage?: Record<string, unknown>; model?: unknown } | string | null;
+  const c = completion as { choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>; usage?: Record<string, unknown>; model?: unknown } | string | null;
   if (!c || typeof c !== 'object' || !Array.isArray(c.choices)) {
     throw new LlmCallError('bad-response', 'the endpoint did not answer with a chat completion (check LLM_BASE_URL: it should end in /v1 or the provider\'s equivalent)');
   }
@@ -91,6 +125,7 @@ function readCompletion(completion: unknown, configuredModel: string): ChatResul
   const completionTokens = num(c.usage?.completion_tokens);
   return {
     content: typeof content === 'string' ? content : '',
+    truncated: c.choices[0]?.finish_reason === 'length',
     usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: num(c.usage?.total_tokens) || prompt + completionTokens },
     model: typeof c.model === 'string' && c.model ? c.model : configuredModel,
   };

@@ -19,6 +19,8 @@ export interface ChatRequest {
   maxTokens?: number;
   /** For AI Gateway metadata and provider logs. */
   requestId?: string;
+  /** Called when an attempt's request has been handed to the runtime (see RecognizeInput.onSent). */
+  onSent?: () => void;
 }
 
 export interface TokenUsage {
@@ -32,6 +34,8 @@ export interface ChatResult {
   usage: TokenUsage;
   /** The model that answered, as the provider reports it. */
   model: string;
+  /** The answer stopped at the token limit (finish_reason "length"). */
+  truncated?: boolean;
 }
 
 /** One attempt, no retries. Must stop when `signal` aborts. Failures are thrown as LlmCallError. */

@@ -14,9 +14,6 @@ export interface AiBindingLike {
   run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
 }
 
-/** Workers AI defaults max_tokens to 256, too short for a post with several entities and expansions. */
-const DEFAULT_MAX_TOKENS = 1024;
-
 export function workersAiProvider(cfg: LlmConfig, ai: AiBindingLike): ChatProvider {
   return {
     name: 'workers-ai',
@@ -24,12 +21,15 @@ export function workersAiProvider(cfg: LlmConfig, ai: AiBindingLike): ChatProvid
     async attempt(req, signal) {
       const inputs: Record<string, unknown> = {
         messages: req.messages,
-        max_tokens: req.maxTokens ?? DEFAULT_MAX_TOKENS,
+        // Workers AI's own default (256) is too short for a post with several entities and expansions.
+        max_tokens: Math.min(req.maxTokens ?? cfg.maxTokens, cfg.maxTokens),
         ...(cfg.jsonSchema && req.jsonSchema ? { response_format: { type: 'json_schema', json_schema: req.jsonSchema.schema } } : {}),
       };
       let out: unknown;
       try {
-        out = await ai.run(cfg.model, inputs, { ...gatewayRunOptions(cfg, req.requestId), signal });
+        const pending = ai.run(cfg.model, inputs, { ...gatewayRunOptions(cfg, req.requestId), signal });
+        req.onSent?.();
+        out = await pending;
       } catch (e) {
         if (signal.aborted) throw e;
         throw classifyBindingError(e);

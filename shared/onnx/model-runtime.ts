@@ -2,14 +2,24 @@
  * What stages call: `run(modelId, feeds)`. Sessions are created on first use (never at module scope), once per
  * isolate even when concurrent requests race for the same model, after the memory budget has admitted the model
  * and before anything is downloaded; a failed load is forgotten so the next request retries it.
+ *
+ * No single request may leave the isolate unable to serve the next one. wasm memory never shrinks, so a run
+ * that grows ORT's heap keeps it grown: a failed run on an oversized batch left 245 MB behind, and every model
+ * not yet loaded was refused (model-over-budget) until the process restarted. So after a failed run that grew
+ * the heap, or any run that leaves the heap over the budget, the runtime drops that ORT copy with its sessions
+ * (`recycle`); the next run starts a fresh copy and reloads what it needs.
  */
+import { withDeadline } from '../deadline';
 import { ProblemError } from '../problems';
+import { problemFromRpc } from '../rpc-errors';
 import type { ModelStore, StoreDescription } from '../store/model-store';
 import type { MemoryBudget } from './budget';
 import { checkFeeds, checkSessionContract } from './contract';
 import { isVerified, type ModelEntry } from './manifest-types';
+import { parseShardId, shardEntry, type ModelPartRpc, type ModelParts } from './model-parts';
 import { OrtRuntime } from './ort-runtime';
 import type { OrtInstance, OrtProvider, OrtSession } from './ort-types';
+import { runShardChain } from './shard-plan';
 import type { TensorData, TensorType } from './tensors';
 
 export interface ModelRuntimeOptions {
@@ -19,6 +29,10 @@ export interface ModelRuntimeOptions {
   store: ModelStore;
   provider: OrtProvider;
   budget: MemoryBudget;
+  /** Workers hosting whole models or their shards (service bindings); a model found there never loads here. */
+  parts?: ModelParts;
+  /** Deadline of one call to a part or shard Worker. */
+  partTimeoutMs?: number;
 }
 
 export interface ModelStatus {
@@ -46,7 +60,19 @@ export interface RuntimeDescription {
 }
 
 /** A session with the ORT copy it was created in (tensors are made with that copy's Tensor class). */
-interface Loaded { entry: ModelEntry; session: OrtSession; inst: OrtInstance }
+interface Loaded { entry: ModelEntry; session: OrtSession; inst: OrtInstance; generation: number }
+
+/** What a queued run answers when its session belonged to an ORT copy dropped while it waited. */
+const STALE = Symbol('stale session');
+
+/** ORT's messages carry its build paths; clients get what kind of failure it was, the logs get the message. */
+function describeOrtFailure(e: unknown): string {
+  const m = String((e as Error)?.message ?? e);
+  if (/overflow|too large|bad_alloc|out of memory|OOM|Cannot enlarge memory|memory access out of bounds/i.test(m)) return 'the inputs are too large for the runtime';
+  return 'onnxruntime-web reported an error (in the logs under this request id)';
+}
+
+const shapes = (feeds: Record<string, TensorData>) => Object.entries(feeds).map(([k, t]) => `${k} [${t.dims.join('×')}]`).join(', ');
 
 export class ModelRuntime {
   readonly ort: OrtRuntime;
@@ -54,6 +80,10 @@ export class ModelRuntime {
   private states = new Map<string, { state: 'loading' | 'loaded' | 'failed'; error?: string }>();
   /** Sessions created so far, for status and tests (stays at one per model however many requests race). */
   sessionsCreated = 0;
+  /** ORT copies dropped after a run left them holding memory (see the top of this file). */
+  recycles = 0;
+  /** Bumped when the ORT copy is dropped; sessions of an older generation are never run again. */
+  private generation = 0;
 
   constructor(private readonly opts: ModelRuntimeOptions) {
     this.ort = new OrtRuntime(opts.provider);
@@ -64,23 +94,104 @@ export class ModelRuntime {
   }
 
   async entry(id: string): Promise<ModelEntry> {
-    const e = (await this.opts.entries).find((x) => x.id === id);
+    const entries = await this.opts.entries;
+    const e = entries.find((x) => x.id === id) ?? this.shardOf(entries, id);
     if (!e) throw new ProblemError('internal', `No model "${id}" in the "${this.opts.set}" model set (MODEL_SET).`, { extensions: { model: id } });
     return e;
   }
 
+  /** `model#shardN` of a sharded entry: what a shard Worker serves. */
+  private shardOf(entries: ModelEntry[], id: string): ModelEntry | undefined {
+    const s = parseShardId(id);
+    const whole = s && entries.find((x) => x.id === s.model);
+    return whole?.shards?.shards.some((x) => x.index === s!.index) ? shardEntry(whole, s!.index) : undefined;
+  }
+
+  /**
+   * Where `entry` runs when not here: the Worker bound to the whole model, or, for a sharded entry whose every shard
+   * is bound, the chain of shard Workers. Null: this isolate creates the session itself (as with no bindings at all).
+   */
+  private remote(entry: ModelEntry): ((feeds: Record<string, TensorData>, outputNames?: string[]) => Promise<Record<string, TensorData>>) & { load(): Promise<void> } | null {
+    const parts = this.opts.parts;
+    if (!parts) return null;
+    const ms = this.opts.partTimeoutMs ?? 60_000;
+    const call = <T>(rpc: ModelPartRpc, what: string, fn: (r: ModelPartRpc) => Promise<T>) =>
+      withDeadline(ms, what, entry.id, () => fn(rpc)).catch((e) => { throw problemFromRpc(e, what, entry.id); });
+    const whole = parts.model(entry.id);
+    if (whole) {
+      const what = `the Worker hosting model "${entry.id}"`;
+      return Object.assign((feeds: Record<string, TensorData>, names?: string[]) => call(whole, what, (r) => r.run(feeds, names)), {
+        load: () => call(whole, what, (r) => r.load()),
+      });
+    }
+    const plan = entry.shards;
+    const shards = plan?.shards.map((s) => parts.shard(entry.id, s.index));
+    if (!plan || !shards || shards.some((s) => !s)) return null;
+    const what = (i: number) => `the Worker hosting shard ${i} of "${entry.id}"`;
+    return Object.assign(
+      (feeds: Record<string, TensorData>, names?: string[]) =>
+        runShardChain(plan, feeds, names ?? entry.outputs.map((o) => o.name), (s, f) => call(shards[s.index]!, what(s.index), (r) => r.run(f, s.outputs.map((o) => o.name)))),
+      { load: async () => { await Promise.all(plan.shards.map((s) => call(shards[s.index]!, what(s.index), (r) => r.load()))); } },
+    );
+  }
+
   /** Runs a model on plain tensors; feeds are checked against the manifest contract first. */
   async run(id: string, feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
-    const { entry, session, inst } = await this.load(id);
-    checkFeeds(entry, feeds);
+    const remote = this.remote(await this.entry(id));
+    if (remote) {
+      checkFeeds(await this.entry(id), feeds);
+      return remote(feeds, outputNames);
+    }
+    // A session dropped while this run waited in the queue is reloaded in the fresh copy, once.
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(id);
+      checkFeeds(loaded.entry, feeds);
+      const out = await this.oneAtATime(() => this.runLoaded(id, loaded, feeds, outputNames));
+      if (out !== STALE) return out;
+      if (attempt >= 2) throw new ProblemError('stage-failed', `Model "${id}" could not run: the runtime was restarted while the run waited.`, { extensions: { model: id } });
+    }
+  }
+
+  /** One run, inside the run queue: nothing else runs on this ORT copy meanwhile, so heap growth is this run's. */
+  private async runLoaded(id: string, { session, inst, generation }: Loaded, feeds: Record<string, TensorData>, outputNames?: string[]) {
+    if (generation !== this.generation) return STALE;
     const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new inst.ort.Tensor(t.type, t.data, t.dims)]));
+    const before = this.ort.heapBytes();
     let out;
     try {
-      out = await this.oneAtATime(() => (outputNames ? session.run(ortFeeds, outputNames) : session.run(ortFeeds)));
+      out = await (outputNames ? session.run(ortFeeds, outputNames) : session.run(ortFeeds));
     } catch (e) {
-      throw new ProblemError('stage-failed', `Model "${id}" failed to run: ${(e as Error).message ?? e}`, { extensions: { model: id }, cause: e });
+      const grewTo = this.ort.heapBytes();
+      const restarted = grewTo > before;
+      if (restarted) this.recycleAfterRun();
+      const after = restarted ? ` The run grew the runtime's memory to ${(grewTo / 2 ** 20).toFixed(1)} MB, so that runtime was dropped: the next request starts a fresh one.` : '';
+      throw new ProblemError('stage-failed', `Model "${id}" failed to run on ${shapes(feeds)}: ${describeOrtFailure(e)}.${after}`, {
+        extensions: { model: id, ...(restarted ? { runtime_restarted: true } : {}) },
+        cause: e,
+      });
     }
-    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { type: t.type as TensorType, data: t.data as TensorData['data'], dims: t.dims }]));
+    // Outputs are copied out of the wasm heap, so they outlive a recycle.
+    const result = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { type: t.type as TensorType, data: t.data as TensorData['data'], dims: t.dims }]));
+    if (this.ort.heapBytes() > this.opts.budget.limitBytes) this.recycleAfterRun();
+    return result;
+  }
+
+  private recycleAfterRun(): void {
+    this.recycles++;
+    void this.recycle();
+  }
+
+  /**
+   * Drops the ORT copy and every session in it; the next `load` starts a fresh copy with an empty heap. Runs
+   * still queued on the old sessions see a newer generation and reload (see `run`).
+   */
+  private recycle(): Promise<void> {
+    this.generation++;
+    const old = [...this.sessions.values()];
+    this.sessions.clear();
+    this.states.clear();
+    this.ort.discard();
+    return Promise.allSettled(old.map(async (p) => (await p).session.release())).then(() => undefined);
   }
 
   /**
@@ -97,6 +208,13 @@ export class ModelRuntime {
 
   private runQueue: Promise<unknown> = Promise.resolve();
 
+  /** Warms a model up: creates its session here, or has the Workers hosting it (or its shards) create theirs. */
+  async warm(id: string): Promise<void> {
+    const remote = this.remote(await this.entry(id));
+    if (remote) await remote.load();
+    else await this.load(id);
+  }
+
   /** Loads (or returns the loaded) session; exposed for warm-up at `prepare` time. */
   load(id: string): Promise<Loaded> {
     let p = this.sessions.get(id);
@@ -105,10 +223,12 @@ export class ModelRuntime {
       p = attempt;
       this.sessions.set(id, attempt);
       this.states.set(id, { state: 'loading' });
+      // a load that finishes after a recycle belongs to the dropped copy: its state is no longer reported
       attempt.then(
-        () => this.states.set(id, { state: 'loaded' }),
+        () => { if (this.sessions.get(id) === attempt) this.states.set(id, { state: 'loaded' }); },
         (e) => {
-          if (this.sessions.get(id) === attempt) this.sessions.delete(id);
+          if (this.sessions.get(id) !== attempt) return;
+          this.sessions.delete(id);
           this.states.set(id, { state: 'failed', error: String((e as Error)?.message ?? e) });
         },
       );
@@ -117,6 +237,7 @@ export class ModelRuntime {
   }
 
   private async create(id: string): Promise<Loaded> {
+    const generation = this.generation;
     const entry = await this.entry(id);
     const release = this.opts.budget.admit(this.need(entry), this.ort.heapBytes());
     try {
@@ -133,7 +254,7 @@ export class ModelRuntime {
           externalData: external.map((data, i) => ({ path: baseName(entry.files[i + 1].key), data })),
         });
       } catch (e) {
-        throw new ProblemError('stage-failed', `Model "${id}": onnxruntime-web could not create a session from ${entry.files[0].key}: ${(e as Error).message ?? e}`, { extensions: { model: id }, cause: e });
+        throw new ProblemError('stage-failed', `Model "${id}": onnxruntime-web could not create a session from ${entry.files[0].key}: ${describeOrtFailure(e)}.`, { extensions: { model: id }, cause: e });
       }
       try {
         checkSessionContract(entry, session);
@@ -142,7 +263,7 @@ export class ModelRuntime {
         throw e;
       }
       this.sessionsCreated++;
-      return { entry, session, inst };
+      return { entry, session, inst, generation };
     } finally {
       release();
     }
@@ -180,11 +301,7 @@ export class ModelRuntime {
 
   /** Releases every session and drops the ORT copy: wasm memory never shrinks, so this is the only way to get it back. */
   async unloadAll(): Promise<void> {
-    const loaded = [...this.sessions.values()];
-    this.sessions.clear();
-    this.states.clear();
-    await Promise.allSettled(loaded.map(async (p) => (await p).session.release()));
-    this.ort.discard();
+    await this.recycle();
   }
 }
 

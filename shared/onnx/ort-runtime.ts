@@ -73,7 +73,8 @@ export class OrtRuntime {
       return inst;
     } catch (e) {
       this.lastError = String((e as Error)?.message ?? e);
-      throw new ProblemError('stage-failed', `onnxruntime-web failed to start (${this.provider.name}): ${this.lastError}. The next request starts a fresh copy.`, {
+      // the wasm loader's message stays on `cause` and in `lastError` (logs, status), not in the client's detail
+      throw new ProblemError('stage-failed', `onnxruntime-web failed to start (${this.provider.name}). The next request starts a fresh copy.`, {
         extensions: { component: 'onnxruntime-web' },
         cause: e,
       });

@@ -43,6 +43,14 @@ export interface RecognizeInput {
   caption?: string;
   request_id?: string;
   signal?: AbortSignal;
+  /** Only the first this many entities (text order) will be examined; a recognizer need not spend calls on the rest. */
+  max_entities?: number;
+  /**
+   * Called once the first LLM request has been handed to the runtime (fetch called, body given), so a
+   * caller can hold back thread-blocking work (ORT runs) until the request can be written to the socket.
+   * A recognizer that cannot tell never calls it; callers must not wait on it without a bound.
+   */
+  onSent?: () => void;
 }
 
 export interface RecognizeOutput {

@@ -12,6 +12,11 @@ export class StageTimer {
     }
   }
 
+  /** A point in time since the timer started, e.g. when the LLM request was handed to the runtime. */
+  mark(name: string): void {
+    this.timings[name] = round(performance.now() - this.t0);
+  }
+
   total(): Record<string, number> {
     return { ...this.timings, total: round(performance.now() - this.t0) };
   }

@@ -84,12 +84,30 @@ export function findMentions(text: string, surface: string, compactText: Compact
   if (!surface.trim()) return [];
   let spans = exactMatches(text, surface);
   if (spans.length === 0) spans = tolerantMatches(text, compactText, surface);
+  // spans come in order of start (and end), so a span overlaps a kept one exactly when it starts before the
+  // furthest kept end: one comparison, not a scan of everything kept (a name repeated 5,000 times)
   const out: Span[] = [];
+  let keptEnd = -1;
   for (const s of spans) {
     const t = trimSpan(text, s);
-    if (t && !out.some((o) => o.start < t.end && t.start < o.end)) out.push(t);
+    if (t && t.start >= keptEnd) {
+      out.push(t);
+      keptEnd = t.end;
+    }
   }
   return out;
+}
+
+/** Index of the first span in `sorted` (by start) that starts at or after `pos`. */
+function firstFrom(sorted: Span[], pos: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].start < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface AlignInput<T> {
@@ -119,10 +137,20 @@ export interface Unplaced<T> {
 export function alignAll<T>(text: string, items: AlignInput<T>[]): { placed: Aligned<T>[]; unplaced: Unplaced<T>[] } {
   const c = compact(text);
   const order = items.map((it, i) => ({ it, i })).sort((a, b) => b.it.text.trim().length - a.it.text.trim().length || a.i - b.i);
+  // kept sorted by start and never overlapping, so each mention is checked against its two neighbours only
   const placed: Aligned<T>[] = [];
+  const spanTypes = new Set<string>();
   const unplaced: Unplaced<T>[] = [];
+  // a model may list one name many times (up to the recognizer's candidate cap): search the text once per name
+  const found = new Map<string, Span[]>();
+  const done = new Set<string>();
   for (const { it } of order) {
-    const mentions = findMentions(text, it.text, c);
+    // the same name with the same type again places nothing new and drops nothing
+    const key = `${it.text}\u0000${it.type}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    let mentions = found.get(it.text);
+    if (!mentions) found.set(it.text, (mentions = findMentions(text, it.text, c)));
     if (mentions.length === 0) {
       unplaced.push({ ...it, reason: 'not found in the text' });
       continue;
@@ -130,20 +158,21 @@ export function alignAll<T>(text: string, items: AlignInput<T>[]): { placed: Ali
     let kept = 0;
     let blocker: Aligned<T> | undefined;
     for (const m of mentions) {
-      const hit = placed.find((p) => p.start < m.end && m.start < p.end);
+      const at = firstFrom(placed, m.start);
+      const hit = [placed[at - 1], placed[at]].find((p) => p !== undefined && p.start < m.end && m.start < p.end);
       if (hit) {
         blocker ??= hit;
         continue;
       }
-      placed.push({ ...m, text: text.slice(m.start, m.end), type: it.type, payload: it.payload });
+      placed.splice(at, 0, { ...m, text: text.slice(m.start, m.end), type: it.type, payload: it.payload });
+      spanTypes.add(`${m.start},${m.end},${it.type}`);
       kept++;
     }
     if (kept === 0 && blocker) {
-      const sameSpanSameType = mentions.every((m) => placed.some((p) => p.start === m.start && p.end === m.end && p.type === it.type));
+      const sameSpanSameType = mentions.every((m) => spanTypes.has(`${m.start},${m.end},${it.type}`));
       // A repeated listing of the same entity adds nothing and loses nothing: not a drop.
       if (!sameSpanSameType) unplaced.push({ ...it, reason: `overlaps '${blocker.text}' (${blocker.type})` });
     }
   }
-  placed.sort((a, b) => a.start - b.start);
   return { placed, unplaced };
 }

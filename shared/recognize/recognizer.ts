@@ -35,7 +35,6 @@ export interface LlmRecognizer extends Recognizer {
 
 /** Expansion calls in flight at once per post (Workers allow six open connections per request). */
 const EXPANSION_CONCURRENCY = 4;
-const RECOGNITION_MAX_TOKENS = 1024;
 const EXPANSION_MAX_TOKENS = 128;
 /** A post has a handful of entities; a runaway answer must not cost quadratic alignment work. */
 const MAX_CANDIDATES = 100;
@@ -73,7 +72,7 @@ async function recognize(chat: ChatClient, config: LlmConfig, input: LlmRecogniz
   if (input.text.trim() === '') return { entities: [], dropped: [], usage, model: config.model };
   const imageUrl = imageForModel(config, input.image_url);
 
-  const first = await askForEntities(chat, input, mode === 'batched', imageUrl, usage);
+  const first = await askForEntities(chat, config, input, mode === 'batched', imageUrl, usage);
   const dropped: DroppedEntity[] = [...first.dropped];
   const typed: AlignInput<Payload>[] = [];
   for (const [i, c] of first.candidates.entries()) {
@@ -90,7 +89,9 @@ async function recognize(chat: ChatClient, config: LlmConfig, input: LlmRecogniz
 
   let describe = (p: (typeof placed)[number]) => p.payload.expansion;
   if (mode === 'per_entity' && placed.length > 0) {
-    const keys = [...new Map(placed.map((p) => [`${p.text}\u0000${p.type}`, { name: p.text, type: p.type }])).entries()];
+    // one expansion call per distinct name among the entities that will be examined, not per name the model listed
+    const examined = placed.slice(0, input.max_entities ?? placed.length);
+    const keys = [...new Map(examined.map((p) => [`${p.text}\u0000${p.type}`, { name: p.text, type: p.type }])).entries()];
     const answers = await mapLimit(
       keys,
       EXPANSION_CONCURRENCY,
@@ -126,6 +127,7 @@ async function recognize(chat: ChatClient, config: LlmConfig, input: LlmRecogniz
 /** The recognition call, plus at most one repair call when its answer cannot be read. */
 async function askForEntities(
   chat: ChatClient,
+  config: LlmConfig,
   input: LlmRecognizeInput,
   withExpansion: boolean,
   imageUrl: string | undefined,
@@ -135,21 +137,34 @@ async function askForEntities(
   const messages: ChatMessage[] = recognitionMessages({ text: input.text, labels, caption: input.caption, imageUrl }, withExpansion);
   const base = {
     jsonSchema: { name: 'entities', schema: answerJsonSchema(labels, withExpansion) },
-    maxTokens: RECOGNITION_MAX_TOKENS,
+    maxTokens: config.maxTokens,
     requestId: input.request_id,
   };
-  const r1 = await chat.complete({ ...base, messages }, input.signal);
+  // Only the first request gates the caller's image work; later attempts and calls need not signal.
+  let signalled = false;
+  const onSent = input.onSent && (() => {
+    if (signalled) return;
+    signalled = true;
+    input.onSent!();
+  });
+  const r1 = await chat.complete({ ...base, messages, onSent }, input.signal);
   addUsage(usage, r1);
-  const p1 = parseAnswer(r1.content);
+  const p1 = cutOff(parseAnswer(r1.content), r1, config);
   if (p1.ok) return { ...p1, model: r1.model };
 
   const r2 = await chat.complete({ ...base, messages: repairMessages(messages, r1.content, p1.reason, labels, withExpansion) }, input.signal);
   addUsage(usage, r2);
-  const p2 = parseAnswer(r2.content);
+  const p2 = cutOff(parseAnswer(r2.content), r2, config);
   if (p2.ok) return { ...p2, model: r2.model };
   throw new ProblemError(
     'llm-unusable-answer',
     `The LLM's answer could not be used after one repair request: ${p2.reason}.`,
     { extensions: { dependency: 'llm', provider: chat.provider, model: chat.model, reason: p2.reason, first_reason: p1.reason, usage: { ...usage } } },
   );
+}
+
+/** An unreadable answer that hit the token limit says so: the fix is LLM_MAX_TOKENS, not the prompt. */
+function cutOff(p: ReturnType<typeof parseAnswer>, r: ChatResult, config: LlmConfig): ReturnType<typeof parseAnswer> {
+  if (p.ok || !r.truncated) return p;
+  return { ok: false, reason: `${p.reason}; the answer was cut off at LLM_MAX_TOKENS (${config.maxTokens} tokens)` };
 }

@@ -5,9 +5,9 @@
  * reported by variable name so the API can say what to set.
  *
  *  GROUND_PROVIDER       onnx (default) | vlm
- *  ENTAIL_VISION_MODEL, ENTAIL_TEXT_MODEL, GROUND_MODEL, SEGMENT_ENCODER_MODEL, SEGMENT_DECODER_MODEL
- *                        manifest ids; default: the set's first entry with role entail.vision,
- *                        entail.text, ground.detector, segment.encoder, segment.decoder
+ *  ENTAIL_VISION_MODEL, ENTAIL_TEXT_MODEL, GROUND_IMAGE_MODEL, GROUND_QUERY_MODEL, SEGMENT_ENCODER_MODEL,
+ *  SEGMENT_DECODER_MODEL manifest ids; default: the set's first entry with role entail.vision,
+ *                        entail.text, ground.image, ground.query, segment.encoder, segment.decoder
  *  GROUND_MIN_SCORE      OWL-ViT probability below which an entity gets no box (default 0)
  *  VLM_PROVIDER          openai (default: any OpenAI-compatible endpoint) | workers-ai
  *  VLM_BASE_URL, VLM_API_KEY (secret), VLM_MODEL, VLM_TIMEOUT_MS, VLM_MAX_RETRIES, VLM_JSON_SCHEMA
@@ -81,12 +81,13 @@ export function visionConfigFromEnv(env: Record<string, unknown>, opts: VisionEn
   let ground: GroundConfig | null = null;
   const provider = (str(env.GROUND_PROVIDER) ?? 'onnx').toLowerCase();
   if (provider === 'onnx') {
-    const model = pick('ground', 'GROUND_MODEL', 'ground.detector');
+    const imageModel = pick('ground', 'GROUND_IMAGE_MODEL', 'ground.image');
+    const queryModel = pick('ground', 'GROUND_QUERY_MODEL', 'ground.query');
     const minScore = Number(str(env.GROUND_MIN_SCORE) ?? 0);
     if (!(minScore >= 0 && minScore <= 1)) {
       (missing.ground ??= []).push('GROUND_MIN_SCORE');
       problems.push('GROUND_MIN_SCORE must be a probability between 0 and 1');
-    } else if (model) ground = { provider: 'onnx', model, minScore, cacheSize };
+    } else if (imageModel && queryModel) ground = { provider: 'onnx', imageModel, queryModel, minScore, cacheSize };
   } else if (provider === 'vlm') {
     const llm = llmConfigFromEnv({
       LLM_PROVIDER: env.VLM_PROVIDER, LLM_BASE_URL: env.VLM_BASE_URL, LLM_API_KEY: env.VLM_API_KEY, LLM_MODEL: env.VLM_MODEL,

@@ -2,7 +2,7 @@
  * entail: is the entity visible at all? MobileCLIP (any CLIP-family dual encoder with split towers):
  * the image tower once per image (cached by image key, started by `prepare` while the LLM runs), the
  * text tower once per post for all expressions x templates in one batch, the generic negatives once
- * per isolate. Each expression gets 100·cos to the image and its margin over the best negative; the
+ * per isolate (also started by `prepare`). Each expression gets 100·cos to the image and its margin over the best negative; the
  * calibration (from the manifest) turns those into the groundable probability.
  */
 import type { ModelEntry } from '../onnx/manifest-types';
@@ -59,8 +59,12 @@ export class MobileClipEntail implements EntailStage {
     this.images = new LruCache(config.cacheSize);
   }
 
+  /**
+   * Everything that needs no expression: the image embedding, and (first post of an isolate) the text tower's
+   * session and the negatives' embeddings, so that after the LLM answers only the expressions' batch runs.
+   */
   async prepare(image: RgbaImage, imageKey: string): Promise<void> {
-    await this.imageEmbedding(image, imageKey);
+    await Promise.all([this.imageEmbedding(image, imageKey), this.negatives()]);
   }
 
   async entail(image: RgbaImage, imageKey: string, expressions: string[]): Promise<Entailment[]> {

@@ -4,6 +4,9 @@
  *   ENTAIL_SERVICE / GROUND_SERVICE / SEGMENT_SERVICE   service binding to the stage's Worker (RPC)
  *   ENTAIL_URL / GROUND_URL / SEGMENT_URL               base URL of a host serving its HTTP face (Node)
  *   neither                                             in-process, from MODEL_SET (config.ts)
+ *   STAGE_TIMEOUT_MS, ENTAIL_TIMEOUT_MS / GROUND_TIMEOUT_MS / SEGMENT_TIMEOUT_MS
+ *                                                       deadline of each call to a remote stage (default 60 000 ms;
+ *                                                       the per-stage one wins), then 504 stage-timeout
  */
 import type { AiBindingLike } from '../llm';
 import type { ModelEntry } from '../onnx/manifest-types';
@@ -11,7 +14,8 @@ import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
 import type { StageKind } from './http-app';
 import { createVisionStages, type VisionStages } from './index';
-import { httpEntailStage, httpGroundStage, httpSegmentStage, rpcEntailStage, rpcGroundStage, rpcSegmentStage, type EntailRpc, type GroundRpc, type SegmentRpc } from './remote';
+import { positiveInt } from '../config';
+import { DEFAULT_STAGE_TIMEOUT_MS, httpStage, rpcStage } from './remote';
 import type { ModelAccess } from './session';
 
 export type Placement = 'in-process' | 'service-binding' | 'url';
@@ -43,6 +47,11 @@ function placementOf(env: Record<string, unknown>, kind: StageKind): Placement {
   return 'in-process';
 }
 
+/** The deadline of one call to a remote stage: `<STAGE>_TIMEOUT_MS`, else `STAGE_TIMEOUT_MS`, else 60 s. */
+export function stageTimeoutMs(env: Record<string, unknown>, kind: StageKind): number {
+  return positiveInt(env[`${NAMES[kind]}_TIMEOUT_MS`], positiveInt(env.STAGE_TIMEOUT_MS, DEFAULT_STAGE_TIMEOUT_MS));
+}
+
 export function visionStagesFromEnv(env: Record<string, unknown>, deps: VisionEnvDeps): PlacedStages {
   const placement = { entail: placementOf(env, 'entail'), ground: placementOf(env, 'ground'), segment: placementOf(env, 'segment') };
   const r = visionConfigFromEnv(env, { entries: deps.entries, calibration: deps.calibration });
@@ -53,17 +62,19 @@ export function visionStagesFromEnv(env: Record<string, unknown>, deps: VisionEn
     segment: placement.segment === 'in-process' ? r.config.segment : null,
   };
   const built = local ? createVisionStages(cfg, { models: deps.models, fetch: deps.fetch, ai: deps.ai }) : { entail: null, ground: null, segment: null };
-  const doFetch = deps.fetch;
-  const remote = <T>(kind: StageKind, rpc: (b: never) => T, http: (url: string, f?: typeof fetch) => T): T | null => {
-    if (placement[kind] === 'service-binding') return rpc(env[`${NAMES[kind]}_SERVICE`] as never);
-    if (placement[kind] === 'url') return http(str(env[`${NAMES[kind]}_URL`])!, doFetch);
+  const remote = <K extends StageKind>(kind: K) => {
+    const timeoutMs = stageTimeoutMs(env, kind);
+    const service = `${NAMES[kind]}_SERVICE`;
+    const url = `${NAMES[kind]}_URL`;
+    if (placement[kind] === 'service-binding') return rpcStage(kind, env[service] as never, { name: service, timeoutMs });
+    if (placement[kind] === 'url') return httpStage(kind, str(env[url])!, { name: url, timeoutMs, fetch: deps.fetch });
     return null;
   };
   const missing = Object.fromEntries(Object.entries(r.missing).filter(([k]) => placement[k as StageKind] === 'in-process'));
   return {
-    entail: remote('entail', (b: EntailRpc) => rpcEntailStage(b, 'ENTAIL_SERVICE'), httpEntailStage) ?? built.entail,
-    ground: remote('ground', (b: GroundRpc) => rpcGroundStage(b, 'GROUND_SERVICE'), httpGroundStage) ?? built.ground,
-    segment: remote('segment', (b: SegmentRpc) => rpcSegmentStage(b, 'SEGMENT_SERVICE'), httpSegmentStage) ?? built.segment,
+    entail: remote('entail') ?? built.entail,
+    ground: remote('ground') ?? built.ground,
+    segment: remote('segment') ?? built.segment,
     placement,
     calibration: (deps.calibration ?? r.config.entail?.calibration)?.source ?? 'default',
     missing,

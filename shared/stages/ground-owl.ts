@@ -1,32 +1,38 @@
 /**
- * ground with OWL-ViT (one graph, text + image): the image input is built once per image (by
- * `prepare`, while the LLM runs, which also loads the graph), and one run per post scores every
- * patch against all groundable expressions at once, so the vision tower runs once per image. Each
- * expression becomes a query of at most 16 tokens that keeps the entity's name; its best patch box
- * comes back in image pixels.
+ * ground with OWL-ViT in two parts: `prepare` runs the image part once per image (vision tower -> per-patch
+ * class embeddings, logit shift and scale, boxes; cached per isolate), while the LLM call is in flight; after
+ * the LLM answers, `ground` runs the query part once over all of a post's expressions and the class head in JS
+ * (shared/vision/owl-head.ts), then takes each query's best patch box. Each expression becomes a query of at
+ * most 16 tokens that keeps the entity's name; boxes come back in image pixels.
  */
 import type { RgbaImage } from '../image/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { layoutFromSpec, tokenCount, tokenRows } from '../vision/clip-tokens';
 import { parseExpression } from '../vision/expression';
-import { imageInput, modelToImage, type ImageInput } from '../vision/image-input';
+import { imageInput, modelToImage, type FrameMap, type Size } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { bestBoxPerQuery } from '../vision/owl-boxes';
+import { owlClassLogits, type OwlImageParts } from '../vision/owl-head';
 import { shortenQuery } from '../vision/owl-query';
 import { textSpec } from './entail-mobileclip';
 import { float32, floatOutput, int64, type ModelAccess } from './session';
 
 export interface OwlGroundConfig {
-  model: string;
+  /** Manifest id of the image part (role ground.image). */
+  imageModel: string;
+  /** Manifest id of the query part (role ground.query). */
+  queryModel: string;
   /** Below this probability an entity gets no box (0: always the best box, as RiVEG's VG does). */
   minScore: number;
+  /** Images whose image-part outputs are kept per isolate (~1.2 MB each). */
   cacheSize: number;
 }
 
 interface PreparedImage {
-  input: ImageInput;
-  width: number;
-  height: number;
+  parts: OwlImageParts;
+  boxes: { data: Float32Array; dims: readonly number[] };
+  canvas: Size;
+  map: FrameMap;
 }
 
 export class OwlGround implements GroundStage {
@@ -34,18 +40,18 @@ export class OwlGround implements GroundStage {
   private readonly images: LruCache<Promise<PreparedImage>>;
 
   constructor(private readonly models: ModelAccess, private readonly config: OwlGroundConfig) {
-    this.id = `ground:${config.model}`;
+    this.id = `ground:${config.imageModel}+${config.queryModel}`;
     this.images = new LruCache(config.cacheSize);
   }
 
   async prepare(image: RgbaImage, imageKey: string): Promise<void> {
-    const model = await this.models.model(this.config.model);
-    await Promise.all([this.prepared(image, imageKey), model.load(), this.models.tokenizer(this.config.model)]);
+    const query = await this.models.model(this.config.queryModel);
+    await Promise.all([this.prepared(image, imageKey), query.load(), this.models.tokenizer(this.config.queryModel)]);
   }
 
   /** The query each expression is sent as (exposed for the answer's diagnostics and tests). */
   async queries(expressions: readonly string[]): Promise<string[]> {
-    const [model, tok] = await Promise.all([this.models.model(this.config.model), this.models.tokenizer(this.config.model)]);
+    const [model, tok] = await Promise.all([this.models.model(this.config.queryModel), this.models.tokenizer(this.config.queryModel)]);
     const max = textSpec(model.entry).maxLength;
     return expressions.map((e) => shortenQuery(parseExpression(e), (t) => tokenCount(tok, t), max));
   }
@@ -53,32 +59,40 @@ export class OwlGround implements GroundStage {
   async ground(image: RgbaImage, imageKey: string, expressions: string[]): Promise<(Grounding | null)[]> {
     if (expressions.length === 0) return [];
     const [model, tok, prepared, queries] = await Promise.all([
-      this.models.model(this.config.model),
-      this.models.tokenizer(this.config.model),
+      this.models.model(this.config.queryModel),
+      this.models.tokenizer(this.config.queryModel),
       this.prepared(image, imageKey),
       this.queries(expressions),
     ]);
     const rows = tokenRows(tok, queries, layoutFromSpec(tok, textSpec(model.entry)));
-    const { input } = prepared;
     const out = await model.run({
       input_ids: int64(rows.ids, [rows.rows, rows.maxLength]),
       attention_mask: int64(rows.attentionMask, [rows.rows, rows.maxLength]),
-      pixel_values: float32(input.data, input.dims),
     });
-    const logits = floatOutput(out, 'logits', model.entry.id);
-    const boxes = floatOutput(out, 'pred_boxes', model.entry.id);
-    const map = modelToImage(input, prepared);
-    return bestBoxPerQuery(logits.data, logits.dims, boxes.data, boxes.dims, input.canvas, map, this.config.minScore).map((b) =>
+    const embeds = floatOutput(out, 'query_embeds', model.entry.id);
+    const logits = owlClassLogits(prepared.parts, embeds.data, embeds.dims);
+    const { boxes, canvas, map } = prepared;
+    return bestBoxPerQuery(logits.data, logits.dims, boxes.data, boxes.dims, canvas, map, this.config.minScore).map((b) =>
       b ? { box: b.box, score: b.score } : null,
     );
   }
 
+  /** The image part's outputs, once per image key. */
   private prepared(image: RgbaImage, imageKey: string): Promise<PreparedImage> {
     return this.images.getOrCreate(imageKey, async () => {
-      const model = await this.models.model(this.config.model);
+      const model = await this.models.model(this.config.imageModel);
       const spec = model.entry.preprocessing;
-      if (spec.kind !== 'image+text') throw new Error(`model "${model.entry.id}" is not an image+text detector in the manifest`);
-      return { input: imageInput(image, spec.image), width: image.width, height: image.height };
+      if (spec.kind !== 'image') throw new Error(`model "${model.entry.id}" has no image preprocessing in the manifest`);
+      const input = imageInput(image, spec);
+      const out = await model.run({ pixel_values: float32(input.data, input.dims) });
+      const id = model.entry.id;
+      const embeds = floatOutput(out, 'image_class_embeds', id);
+      return {
+        parts: { classEmbeds: embeds.data, classDims: embeds.dims, shift: floatOutput(out, 'logit_shift', id).data, scale: floatOutput(out, 'logit_scale', id).data },
+        boxes: floatOutput(out, 'pred_boxes', id),
+        canvas: input.canvas,
+        map: modelToImage(input, { width: image.width, height: image.height }),
+      };
     });
   }
 }

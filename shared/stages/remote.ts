@@ -1,16 +1,22 @@
 /**
- * A stage that runs elsewhere, seen as a local stage: over a service binding (Workers RPC to the
- * stage Worker's entrypoint class) or over HTTP (a Node host, or a Worker's HTTP face). The api
- * composes these exactly like in-process stages; the remote side keeps its own per-isolate cache of
- * image-level work keyed by the same image key.
+ * A stage that runs elsewhere, seen as a local stage: over a service binding (Workers RPC to the stage Worker's
+ * entrypoint class) or over HTTP (a Node host, or a Worker's HTTP face). The api composes these exactly like
+ * in-process stages; the remote side keeps its own per-isolate cache of image-level work keyed by the same image key.
+ *
+ * Every call has a deadline (`timeoutMs`): past it the caller gets 504 `stage-timeout` and the request goes on
+ * without waiting (an HTTP call is aborted on the wire; an RPC call's late answer is dropped). A host that fails or
+ * dies gives 502 `stage-failed`, or the host's own problem kind when it sent one. A stage's id names its placement
+ * and the binding or variable it came from, never a host's URL (ids reach clients in `models`).
  */
+import { withDeadline } from '../deadline';
 import type { RgbaImage } from '../image/types';
 import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../pipeline/contracts';
-import { PROBLEMS, PROBLEM_BASE, ProblemError, type ProblemKind } from '../problems';
+import { PROBLEMS, PROBLEM_BASE, ProblemError, isProblem, type ProblemKind } from '../problems';
+import { problemFromRpc } from '../rpc-errors';
 import type { StageKind } from './http-app';
 import { imageToWire } from './wire';
 
-/** The methods a stage Worker's entrypoint exposes (functions/<stage>/index.ts). */
+/** The methods a stage Worker's entrypoint exposes (functions/stage-worker.ts). */
 export interface EntailRpc {
   prepare(image: RgbaImage, imageKey: string): Promise<void>;
   entail(image: RgbaImage, imageKey: string, expressions: string[]): Promise<Entailment[]>;
@@ -24,45 +30,70 @@ export interface SegmentRpc {
   segment(image: RgbaImage, imageKey: string, boxes: Box[], output: { width: number; height: number }): Promise<Segmentation[]>;
 }
 
-export function rpcEntailStage(binding: EntailRpc, name = 'binding'): EntailStage {
-  return {
-    id: `entail:rpc:${name}`,
-    prepare: (image, key) => binding.prepare(image, key),
-    entail: (image, key, expressions) => binding.entail(image, key, expressions),
-  };
-}
-
-export function rpcGroundStage(binding: GroundRpc, name = 'binding'): GroundStage {
-  return {
-    id: `ground:rpc:${name}`,
-    prepare: (image, key) => binding.prepare(image, key),
-    ground: (image, key, expressions) => binding.ground(image, key, expressions),
-  };
-}
-
-export function rpcSegmentStage(binding: SegmentRpc, name = 'binding'): SegmentStage {
-  return {
-    id: `segment:rpc:${name}`,
-    prepare: (image, key) => binding.prepare(image, key),
-    segment: (image, key, boxes, output) => binding.segment(image, key, boxes, output),
-  };
-}
-
 type Fetch = typeof fetch;
+type StageOf<K extends StageKind> = K extends 'entail' ? EntailStage : K extends 'ground' ? GroundStage : SegmentStage;
+type RpcOf<K extends StageKind> = K extends 'entail' ? EntailRpc : K extends 'ground' ? GroundRpc : SegmentRpc;
 
-async function post(kind: StageKind, base: string, path: string, body: unknown, doFetch: Fetch): Promise<Response> {
+export interface RemoteStageOptions {
+  /** What the stage id names: the binding or variable (never a URL). */
+  name?: string;
+  /** Deadline of each call, ms (default 60 000). */
+  timeoutMs?: number;
+  /** HTTP only: the fetch to use. */
+  fetch?: Fetch;
+}
+
+export const DEFAULT_STAGE_TIMEOUT_MS = 60_000;
+
+/** The stage behind a service binding to its Worker's entrypoint. */
+export function rpcStage<K extends StageKind>(kind: K, binding: RpcOf<K>, opts: RemoteStageOptions = {}): StageOf<K> {
+  const name = opts.name ?? 'binding';
+  const ms = opts.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
+  const call = <T>(method: string, work: () => Promise<T>) => {
+    const what = `the ${kind} Worker (${name}.${method})`;
+    return withDeadline(ms, what, kind, work).catch((e) => { throw problemFromRpc(e, what, kind); });
+  };
+  const b = binding as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  return {
+    id: `${kind}:rpc:${name}`,
+    prepare: (image: RgbaImage, key: string) => call('prepare', () => b.prepare(image, key)),
+    [kind]: (...args: unknown[]) => call(kind, () => b[kind](...args)),
+  } as unknown as StageOf<K>;
+}
+
+/** The stage behind a host's HTTP face (shared/stages/http-app.ts). */
+export function httpStage<K extends StageKind>(kind: K, baseUrl: string, opts: RemoteStageOptions = {}): StageOf<K> {
+  const doFetch: Fetch = opts.fetch ?? ((i, init) => fetch(i, init));
+  const ms = opts.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
+  const name = opts.name ?? 'url';
+  const send = (path: string, body: unknown) =>
+    withDeadline(ms, `the ${kind} host (${name}) ${path}`, kind, (signal) => post(kind, name, baseUrl, path, body, doFetch, signal));
+  const results = async <T>(res: Promise<Response>): Promise<T> => ((await (await res).json()) as { results: T }).results;
+  const method = kind === 'segment'
+    ? (image: RgbaImage, key: string, boxes: Box[], output: { width: number; height: number }) => results(send('/v1/segment', { image: imageToWire(image), image_key: key, boxes, output }))
+    : (image: RgbaImage, key: string, expressions: string[]) => results(send(`/v1/${kind}`, { image: imageToWire(image), image_key: key, expressions }));
+  return {
+    id: `${kind}:http:${name}`,
+    prepare: async (image: RgbaImage, key: string) => { await send('/v1/prepare', { image: imageToWire(image), image_key: key }); },
+    [kind]: method,
+  } as unknown as StageOf<K>;
+}
+
+async function post(kind: StageKind, name: string, base: string, path: string, body: unknown, doFetch: Fetch, signal: AbortSignal): Promise<Response> {
   const url = `${base.replace(/\/+$/, '')}${path}`;
   let res: Response;
   try {
-    res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
   } catch (e) {
-    throw new ProblemError('stage-failed', `the ${kind} host at ${url} could not be reached: ${(e as Error).message}`, { extensions: { dependency: kind }, cause: e });
+    if (isProblem(e)) throw e;
+    // the URL stays in the server's log (cause), not in the answer's detail
+    throw new ProblemError('stage-failed', `the ${kind} host (${name}) could not be reached: ${(e as Error).message}`, { extensions: { dependency: kind }, cause: e });
   }
   if (res.ok) return res;
   // The host speaks problem+json: keep its kind (e.g. model-over-budget) and detail.
   const text = await res.text();
   let kindFromHost: ProblemKind = 'stage-failed';
-  let detail = `the ${kind} host answered HTTP ${res.status}`;
+  let detail = `the ${kind} host (${name}) answered HTTP ${res.status}`;
   try {
     const p = JSON.parse(text) as { type?: string; detail?: string };
     const slug = p.type?.startsWith(PROBLEM_BASE) ? p.type.slice(PROBLEM_BASE.length) : '';
@@ -72,32 +103,4 @@ async function post(kind: StageKind, base: string, path: string, body: unknown, 
     // not problem+json: keep the status line
   }
   throw new ProblemError(kindFromHost, detail, { extensions: { dependency: kind, upstream_status: res.status } });
-}
-
-async function results<T>(res: Response): Promise<T> {
-  return ((await res.json()) as { results: T }).results;
-}
-
-export function httpEntailStage(baseUrl: string, doFetch: Fetch = (i, init) => fetch(i, init)): EntailStage {
-  return {
-    id: `entail:http:${baseUrl}`,
-    prepare: async (image, key) => { await post('entail', baseUrl, '/v1/prepare', { image: imageToWire(image), image_key: key }, doFetch); },
-    entail: async (image, key, expressions) => results(await post('entail', baseUrl, '/v1/entail', { image: imageToWire(image), image_key: key, expressions }, doFetch)),
-  };
-}
-
-export function httpGroundStage(baseUrl: string, doFetch: Fetch = (i, init) => fetch(i, init)): GroundStage {
-  return {
-    id: `ground:http:${baseUrl}`,
-    prepare: async (image, key) => { await post('ground', baseUrl, '/v1/prepare', { image: imageToWire(image), image_key: key }, doFetch); },
-    ground: async (image, key, expressions) => results(await post('ground', baseUrl, '/v1/ground', { image: imageToWire(image), image_key: key, expressions }, doFetch)),
-  };
-}
-
-export function httpSegmentStage(baseUrl: string, doFetch: Fetch = (i, init) => fetch(i, init)): SegmentStage {
-  return {
-    id: `segment:http:${baseUrl}`,
-    prepare: async (image, key) => { await post('segment', baseUrl, '/v1/prepare', { image: imageToWire(image), image_key: key }, doFetch); },
-    segment: async (image, key, boxes, output) => results(await post('segment', baseUrl, '/v1/segment', { image: imageToWire(image), image_key: key, boxes, output }, doFetch)),
-  };
 }

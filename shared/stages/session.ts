@@ -33,9 +33,7 @@ export function runtimeModelAccess(runtime: ModelRuntime, tokenizers: TokenizerS
       return {
         entry,
         run: (feeds) => runtime.run(id, feeds),
-        load: async () => {
-          await runtime.load(id);
-        },
+        load: () => runtime.warm(id),
       };
     },
     async tokenizer(id) {

@@ -35,16 +35,18 @@ export function textExpected(ids: number[]): number[] {
   return h;
 }
 
-/** A black 768x768 image with one bright 32x32 patch at grid cell (gx, gy); `tokens[t]` attended tokens per query. */
-export function owlFeeds(gx: number, gy: number, tokens: number[]): Record<string, TensorData> {
+/** OWL-ViT image part: a black 768x768 image with one bright 32x32 patch at grid cell (gx, gy). */
+export function owlImageFeeds(gx: number, gy: number): Record<string, TensorData> {
   const px = new Float32Array(3 * 768 * 768);
   for (let c = 0; c < 3; c++) for (let y = gy * 32; y < gy * 32 + 32; y++) px.fill(1, c * 768 * 768 + y * 768 + gx * 32, c * 768 * 768 + y * 768 + gx * 32 + 32);
-  const mask = BigInt64Array.from({ length: tokens.length * 16 }, (_, i) => (i % 16 < tokens[Math.floor(i / 16)] ? 1n : 0n));
-  return {
-    input_ids: tensor('int64', new BigInt64Array(tokens.length * 16).fill(49406n), [tokens.length, 16]),
-    attention_mask: tensor('int64', mask, [tokens.length, 16]),
-    pixel_values: tensor('float32', px, [1, 3, 768, 768]),
-  };
+  return { pixel_values: tensor('float32', px, [1, 3, 768, 768]) };
+}
+
+/** OWL-ViT query part: one row of 16 ids per query, the first `attended[q]` attended. */
+export function owlQueryFeeds(rows: number[][], attended: number[]): Record<string, TensorData> {
+  const ids = BigInt64Array.from({ length: rows.length * 16 }, (_, i) => BigInt(rows[Math.floor(i / 16)][i % 16] ?? 0));
+  const mask = BigInt64Array.from({ length: rows.length * 16 }, (_, i) => (i % 16 < attended[Math.floor(i / 16)] ? 1n : 0n));
+  return { input_ids: tensor('int64', ids, [rows.length, 16]), attention_mask: tensor('int64', mask, [rows.length, 16]) };
 }
 
 export function encoderFeeds(h: number, w: number, rgb: [number, number, number]): Record<string, TensorData> {

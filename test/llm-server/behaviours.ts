@@ -11,6 +11,9 @@
  *  unknown-types    recorded, plus an entity typed VEHICLE
  *  absent           recorded, plus an entity that is not in the post
  *  empty            {"entities": []}
+ *  cut              truncated JSON with finish_reason "length" (an answer stopped at max_tokens), every call
+ *  braces           `count` (default 32,000) unbalanced `{`, every call: an answer built to make a JSON search quadratic
+ *  no-max-tokens    400 naming max_completion_tokens when the request carries `max_tokens` (OpenAI's reasoning models)
  *  slow             recorded after `delay_ms` (default 3000; expansion questions after `expand_delay_ms` if given)
  *  rate-limited     429 with Retry-After `retry_after` s (or retry-after-ms `retry_after_ms`) for the first `times` calls
  *  fail500 / fail503  that status for the first `times` calls (default: always), then recorded

@@ -43,6 +43,8 @@ interface Logged {
   model: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Date.now() when the whole request had arrived (the overlap test compares it with the caller's clock). */
+  at: number;
 }
 
 export async function startLlmServer(opts: LlmServerOptions = {}): Promise<LlmServerHandle> {
@@ -84,11 +86,11 @@ export async function startLlmServer(opts: LlmServerOptions = {}): Promise<LlmSe
       return send(res, 404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'invalid_request_error' } });
     }
 
-    const body = JSON.parse(await readBody(req)) as { model?: string; messages?: Array<{ role?: unknown; content?: unknown }>; response_format?: unknown };
+    const body = JSON.parse(await readBody(req)) as { model?: string; messages?: Array<{ role?: unknown; content?: unknown }>; response_format?: unknown; max_tokens?: unknown };
     stats.requests++;
     const model = String(body.model ?? '');
     const messages = Array.isArray(body.messages) ? body.messages : [];
-    log.push({ model, headers: pickHeaders(req), body });
+    log.push({ model, headers: pickHeaders(req), body, at: Date.now() });
     if (log.length > 2000) log.shift();
 
     const { behaviour, params } = parseModel(model);
@@ -109,6 +111,9 @@ export async function startLlmServer(opts: LlmServerOptions = {}): Promise<LlmSe
     }
     if (behaviour === 'unauthorized') return apiError(res, 401, 'Incorrect API key provided.');
     if (behaviour === 'html') return sendRaw(res, 200, 'text/html', '<!doctype html><title>Welcome</title><p>It works!</p>');
+    if (behaviour === 'no-max-tokens' && body.max_tokens !== undefined) {
+      return apiError(res, 400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.");
+    }
     if (behaviour === 'no-json-schema' && body.response_format !== undefined) {
       return apiError(res, 400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.");
     }
@@ -127,6 +132,8 @@ export async function startLlmServer(opts: LlmServerOptions = {}): Promise<LlmSe
       if (gone) return;
     }
     if (behaviour === 'malformed' && failing) return complete(res, model, messages, MALFORMED);
+    if (behaviour === 'cut') return complete(res, model, messages, MALFORMED, {}, 'length');
+    if (behaviour === 'braces') return complete(res, model, messages, '{'.repeat(Number(params.get('count') ?? 32_000)));
 
     if (prompt.kind === 'unknown') return apiError(res, 400, 'the recorded server found no post in the prompt');
     const rec = lookup(prompt.post);
@@ -199,7 +206,7 @@ function apiError(res: ServerResponse, status: number, message: string, headers:
   send(res, status, { error: { message, type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', code: null } }, headers);
 }
 
-function complete(res: ServerResponse, model: string, messages: Array<{ role?: unknown; content?: unknown }>, content: string, headers: Record<string, string> = {}): void {
+function complete(res: ServerResponse, model: string, messages: Array<{ role?: unknown; content?: unknown }>, content: string, headers: Record<string, string> = {}, finishReason = 'stop'): void {
   const prompt_tokens = promptTokens(messages);
   const completion_tokens = estimateTokens(content);
   send(
@@ -210,7 +217,7 @@ function complete(res: ServerResponse, model: string, messages: Array<{ role?: u
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }],
       usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
     },
     headers,

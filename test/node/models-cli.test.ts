@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../models/cli';
-import { buildFixture, fixtureEntries, fixtureKey } from '../../models/fixtures/index';
+import { buildFixture, fixtureEntries, fixtureKey, fixtureOrigin } from '../../models/fixtures/index';
 import { MODELS } from '../../models/manifest';
 import { ModelStore, PUBLISHED_MANIFEST_KEY } from '../../shared/store/model-store';
 import { s3ObjectStore } from '../../shared/store/s3';
@@ -23,8 +23,16 @@ let base: string;
 const served = new Map<string, Uint8Array>();
 const hits: string[] = [];
 
+/** Every file of the fixture set: each model's graph and, for a sharded one, each shard's. */
+let fixtureKeys: string[] = [];
+
 beforeAll(async () => {
-  for (const { id } of MODELS) served.set(fixtureKey(id), buildFixture(id));
+  for (const entry of await fixtureEntries()) {
+    for (const file of [...entry.files, ...(entry.shards?.shards.map((s) => s.file) ?? [])]) {
+      served.set(file.key, await fixtureOrigin.fetch(entry, file));
+    }
+  }
+  fixtureKeys = [...served.keys()];
   server = createServer((req, res) => {
     const key = decodeURIComponent(req.url!.slice(1));
     hits.push(key);
@@ -50,13 +58,13 @@ describe('models command', () => {
     hits.length = 0;
     const first = await run(['pull', '--set', 'fixtures', '--dir', dir, '--origin-base', base]);
     expect(first.code).toBe(0);
-    expect(hits.sort()).toEqual(MODELS.map((m) => fixtureKey(m.id)).sort());
+    expect(hits.sort()).toEqual([...fixtureKeys].sort());
     expect(first.out).toMatch(/sam-decoder-a: fixtures\/sam-decoder-a\.onnx \d+ bytes, downloaded from http:\/\/127\.0\.0\.1/);
-    expect(readFileSync(join(dir, fixtureKey('owlvit-b32')))).toEqual(Buffer.from(buildFixture('owlvit-b32')));
+    expect(readFileSync(join(dir, fixtureKey('owlvit-b32-image')))).toEqual(Buffer.from(buildFixture('owlvit-b32-image')));
 
     const second = await run(['pull', '--set', 'fixtures', '--dir', dir, '--origin-base', base]);
     expect(second.out).toMatch(/already present, verified/);
-    expect(hits).toHaveLength(6);
+    expect(hits).toHaveLength(fixtureKeys.length);
 
     expect((await run(['verify', '--set', 'fixtures', '--dir', dir])).code).toBe(0);
     const file = join(dir, fixtureKey('mobileclip-s0-text'));
@@ -104,12 +112,12 @@ describe('models command', () => {
     const bucket = s3ObjectStore({ endpoint: S3_TEST.endpoint, bucket: S3_TEST.publishBucket, region: S3_TEST.region, accessKeyId: S3_TEST.accessKeyId, secretAccessKey: S3_TEST.secretAccessKey });
     const manifest = JSON.parse(new TextDecoder().decode((await bucket.get(PUBLISHED_MANIFEST_KEY))!.bytes));
     for (const e of await fixtureEntries()) expect(manifest.files[e.files[0].key]).toEqual({ sha256: e.files[0].sha256, bytes: e.files[0].bytes });
-    expect((await bucket.get(fixtureKey('owlvit-b32')))!.sha256).toBe((await fixtureEntries()).find((e) => e.id === 'owlvit-b32')!.files[0].sha256);
+    expect((await bucket.get(fixtureKey('owlvit-b32-image')))!.sha256).toBe((await fixtureEntries()).find((e) => e.id === 'owlvit-b32-image')!.files[0].sha256);
 
     // an entry the code has not pinned is served once the published manifest pins it
-    const [fx] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32');
+    const [fx] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32-image');
     const unpinned = { ...fx, files: [{ ...fx.files[0], sha256: null, bytes: null }] };
-    expect(await new ModelStore({ bucket }).load(unpinned, unpinned.files[0])).toEqual(buildFixture('owlvit-b32'));
+    expect(await new ModelStore({ bucket }).load(unpinned, unpinned.files[0])).toEqual(buildFixture('owlvit-b32-image'));
   });
 
   it('publish refuses when any file fails verification, before uploading anything', async () => {

@@ -50,10 +50,19 @@ export function intakeDouble(log: EventLog, image: IntakeImage, hold?: Promise<v
 export class RecognizerDouble implements Recognizer {
   readonly id = 'double';
   seenSignal?: AbortSignal;
-  constructor(private log: EventLog, private output: RecognizeOutput, private hold?: Promise<void>) {}
+  seenInput?: RecognizeInput;
+  /** `sent`: when the double says its request is out (never: a recognizer that cannot signal). */
+  constructor(private log: EventLog, private output: RecognizeOutput, private hold?: Promise<void>, private sent: Promise<void> | 'never' = Promise.resolve()) {}
   async recognize(input: RecognizeInput): Promise<RecognizeOutput> {
     this.log.push('recognize:start');
     this.seenSignal = input.signal;
+    this.seenInput = input;
+    if (this.sent !== 'never') {
+      void this.sent.then(() => {
+        this.log.push('recognize:sent');
+        input.onSent?.();
+      });
+    }
     await this.hold;
     input.signal?.throwIfAborted();
     this.log.push('recognize:end');

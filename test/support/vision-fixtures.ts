@@ -16,18 +16,19 @@ import { buildFixture, fixtureEntries, fixtureOrigin } from '../../models/fixtur
 import { SAM_ENCODER_B_CONTRACT, SAM_ENCODER_B_ID, buildSamEncoderB } from '../../models/fixtures/vision-sam-encoder-b';
 import { fixtureTokenizers } from '../../models/fixtures/vision-tokenizer';
 
-export const OWL_LETTERBOX_ID = 'owlvit-b32-letterbox';
+/** An OWL-ViT image part with letterbox preprocessing (pairs with the fixture set's `owlvit-b32-query`). */
+export const OWL_LETTERBOX_ID = 'owlvit-b32-image-letterbox';
 
 const EXTRA_BUILDERS: Record<string, () => Uint8Array> = {
   [SAM_ENCODER_B_ID]: buildSamEncoderB,
-  [OWL_LETTERBOX_ID]: () => buildFixture('owlvit-b32'),
+  [OWL_LETTERBOX_ID]: () => buildFixture('owlvit-b32-image'),
 };
 
 async function extraEntries(base: ModelEntry[]): Promise<ModelEntry[]> {
-  const owl = base.find((e) => e.id === 'owlvit-b32')!;
-  if (owl.preprocessing.kind !== 'image+text') throw new Error('owlvit-b32 fixture is not image+text');
+  const owl = base.find((e) => e.id === 'owlvit-b32-image')!;
+  if (owl.preprocessing.kind !== 'image') throw new Error('owlvit-b32-image fixture has no image preprocessing');
   const encoderBytes = buildSamEncoderB();
-  const owlBytes = buildFixture('owlvit-b32');
+  const owlBytes = buildFixture('owlvit-b32-image');
   const fixtureFile = async (id: string, bytes: Uint8Array) => ({ key: `fixtures/${id}.onnx`, bytes: bytes.length, sha256: await sha256Hex(bytes), origin: null });
   return [
     {
@@ -35,12 +36,9 @@ async function extraEntries(base: ModelEntry[]): Promise<ModelEntry[]> {
       files: [await fixtureFile(SAM_ENCODER_B_ID, encoderBytes)], memory: { peakWasmBytes: 0, basis: 'fixture' },
     },
     {
-      ...owl, id: OWL_LETTERBOX_ID, title: 'Fixture OWL-ViT with letterbox preprocessing',
+      ...owl, id: OWL_LETTERBOX_ID, title: 'Fixture OWL-ViT image part with letterbox preprocessing',
       files: [await fixtureFile(OWL_LETTERBOX_ID, owlBytes)],
-      preprocessing: {
-        ...owl.preprocessing,
-        image: { ...owl.preprocessing.image, resize: { mode: 'longest-edge', size: 768, resample: 'bicubic' }, pad: { width: 768, height: 768, value: 0, anchor: 'top-left' } },
-      },
+      preprocessing: { ...owl.preprocessing, resize: { mode: 'longest-edge', size: 768, resample: 'bicubic' }, pad: { width: 768, height: 768, value: 0, anchor: 'top-left' } },
     },
   ];
 }

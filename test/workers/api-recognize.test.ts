@@ -3,8 +3,9 @@
  * against the recorded OpenAI-compatible server on loopback, the orchestrator, the answer's shape.
  */
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/api/app';
+import { MAX_TEXT_CHARS } from '../../shared/api/schemas';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey } from '../support/accounts';
 import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize } from '../support/images';
@@ -65,6 +66,31 @@ describe('POST /v1/recognize', () => {
     expect(body.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^segment stage is not configured/)]));
   });
 
+  it('one text limit for both forms: a 1.2 M-character multipart post is refused before the LLM sees it', async () => {
+    const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
+    const calls = async () => ((await (await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(String(e.LLM_MODEL))}`)).json()) as unknown[]).length;
+    const pointers = async (res: Response) => {
+      expect(res.status).toBe(422);
+      const body = await res.json<any>();
+      expect(body.type).toMatch(/validation$/);
+      return body.errors;
+    };
+    for (const text of ['Kevin Durant '.repeat(100_000), 'x'.repeat(MAX_TEXT_CHARS + 1)]) {
+      const form = new FormData();
+      form.set('text', text);
+      form.set('image', new File([await png()], 'photo.png', { type: 'image/png' }));
+      const multipart = await pointers(await app.request('/v1/recognize', { method: 'POST', body: form, headers: auth }, e));
+      const viaJson = await pointers(await app.request('/v1/recognize', json({ text, image: { data: toBase64(await png()) } }), e));
+      expect(multipart).toEqual([{ pointer: '#/text', detail: expect.stringMatching(/10000/) }]);
+      expect(multipart).toEqual(viaJson);
+    }
+    expect(await calls()).toBe(0);
+    const form = new FormData();
+    form.set('text', TEXT.padEnd(MAX_TEXT_CHARS, ' '));
+    form.set('image', new File([await png()], 'photo.png', { type: 'image/png' }));
+    expect((await app.request('/v1/recognize', { method: 'POST', body: form, headers: auth }, e)).status).toBe(200);
+  });
+
   it('reports a declared media type that the bytes contradict, and reads the bytes', async () => {
     const e = await llmAnswering([JSON.stringify({ entities: [] })]);
     const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()), media_type: 'image/jpeg' } }), e);
@@ -109,6 +135,24 @@ describe('POST /v1/recognize', () => {
     expect((await url.json<any>()).type).toMatch(/image-url-refused$/);
   });
 
+  it("502 with a clean detail when the provider refuses; the provider's words go to the log line with the request id", async () => {
+    const e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `unauthorized?t=api-${Date.now()}` };
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => { logged.push(String(line)); });
+    try {
+      const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()) } }), e);
+      expect(res.status).toBe(502);
+      const body = await res.json<any>();
+      expect(body.detail).toMatch(/rejected the request \(401\)\. Check LLM_API_KEY\.$/);
+      expect(JSON.stringify(body)).not.toContain('Incorrect API key');
+      const line = logged.map((l) => JSON.parse(l)).find((l) => l.request_id === body.request_id);
+      expect(line).toMatchObject({ level: 'error', problem: 'llm-failed' });
+      expect(line.cause.join(' ')).toContain('Incorrect API key provided');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('502 naming the LLM when the provider keeps failing', async () => {
     const e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `fail500?t=api-${Date.now()}`, LLM_MAX_RETRIES: '1' };
     const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()) } }), e);
@@ -151,5 +195,21 @@ describe('POST /v1/recognize with MODEL_SET=fixtures (every stage through onnxru
     for (const s of ['entail', 'ground', 'segment']) expect(body.models[s]).toMatchObject({ configured: true, placement: 'in-process', loaded: true });
     expect(body.warnings.join(' ')).not.toMatch(/not configured/);
     expect(Object.keys(body.timings_ms)).toEqual(expect.arrayContaining(['entail_prepare', 'ground_prepare', 'segment_prepare', 'entail']));
+  });
+
+  it('a post repeating one name 700 times gets MAX_ENTITIES_PER_POST entities, the rest in dropped with a warning', async () => {
+    const text = 'Kevin Durant '.repeat(700).trim();
+    const answer = JSON.stringify({ entities: [ENTITIES[0]] });
+    const image = toBase64(await encodePng(makeImage(96, 64, (x) => (x < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]))));
+    for (const [cap, n] of [[undefined, 32], ['5', 5]] as const) {
+      const e = { ...(await llmAnswering([answer])), MODEL_SET: 'fixtures', ...(cap ? { MAX_ENTITIES_PER_POST: cap } : {}) };
+      const res = await app.request('/v1/recognize', json({ text, image: { data: image }, options: { masks: true } }), e);
+      expect(res.status).toBe(200);
+      const body = await res.json<any>();
+      expect(body.entities).toHaveLength(n);
+      expect(body.dropped).toEqual([{ text: 'Kevin Durant', type: 'PER', reason: `over the limit of ${n} entities per post (MAX_ENTITIES_PER_POST): ${700 - n} mentions not examined` }]);
+      expect(body.warnings.join(' ')).toContain(`${700 - n} of 700 entities were cut`);
+      expect(body.entities.every((x: any) => typeof x.groundable === 'boolean')).toBe(true);
+    }
   });
 });

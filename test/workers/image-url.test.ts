@@ -57,12 +57,15 @@ describe('URL policy', () => {
     expect(refusal(url).message).toMatch(detail);
   });
 
-  it('allowInsecureUrls admits http and loopback only', () => {
-    for (const u of ['http://images.example.com/a', 'http://127.0.0.1:8787/a', 'http://localhost:8787/a', 'http://[::1]:8787/a', 'http://2130706433/a']) {
+  it('allowInsecureUrls admits http to loopback hosts only', () => {
+    for (const u of ['http://127.0.0.1:8787/a', 'http://localhost:8787/a', 'http://img.localhost/a', 'http://[::1]:8787/a', 'http://2130706433/a', 'https://localhost/a']) {
       expect(() => checkImageUrl(u, true)).not.toThrow();
     }
-    expect(refusal('http://10.0.0.1/a', true).message).toMatch(/private/);
-    expect(refusal('http://169.254.169.254/', true).message).toMatch(/link-local/);
+    expect(refusal('http://images.example.com/a', true).message).toMatch(/loopback hosts only, not images\.example\.com/);
+    expect(refusal('http://10.0.0.1/a', true).message).toMatch(/loopback hosts only/);
+    expect(refusal('http://169.254.169.254/', true).message).toMatch(/loopback hosts only/);
+    expect(refusal('https://169.254.169.254/', true).message).toMatch(/link-local/);
+    expect(() => checkImageUrl('https://images.example.com/a', true)).not.toThrow();
   });
 
   it('parseIPv4 follows the WHATWG number forms', () => {

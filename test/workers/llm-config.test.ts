@@ -17,7 +17,7 @@ describe('llmConfigFromEnv', () => {
     expect(llmConfigFromEnv(base)).toEqual({
       config: {
         provider: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-x', model: 'gpt-4o-mini',
-        timeoutMs: 20000, maxRetries: 2, mode: 'batched', jsonSchema: true, sendImage: false,
+        timeoutMs: 20000, maxRetries: 2, maxTokens: 256 + 48 * 32, mode: 'batched', jsonSchema: true, sendImage: false,
         gatewayCacheTtl: null, gatewayMetadata: false, gatewayId: null,
       },
       missing: [], problems: [],
@@ -27,9 +27,9 @@ describe('llmConfigFromEnv', () => {
   it('reads every option', () => {
     const c = llmConfigFromEnv({
       ...base, LLM_TIMEOUT_MS: '1500', LLM_MAX_RETRIES: '0', LLM_MODE: 'per_entity', LLM_JSON_SCHEMA: 'off',
-      LLM_SEND_IMAGE: 'on', AI_GATEWAY_CACHE_TTL: '3600',
+      LLM_SEND_IMAGE: 'on', AI_GATEWAY_CACHE_TTL: '3600', LLM_MAX_TOKENS: '900',
     }).config!;
-    expect(c).toMatchObject({ timeoutMs: 1500, maxRetries: 0, mode: 'per_entity', jsonSchema: false, sendImage: true, gatewayCacheTtl: 3600 });
+    expect(c).toMatchObject({ timeoutMs: 1500, maxRetries: 0, maxTokens: 900, mode: 'per_entity', jsonSchema: false, sendImage: true, gatewayCacheTtl: 3600 });
   });
 
   it('rejects invalid values by name', () => {

@@ -131,6 +131,22 @@ describe('retries', () => {
     expect(await calls('unauthorized?t=r8')).toBe(1);
   });
 
+  it("keeps the provider's error text out of the detail (it stays on the cause, for the logs)", async () => {
+    const p = await problemOf(recognizer('unauthorized?t=r11').recognize({ text: VEGA, labels: 'gmner' }));
+    expect(p.message).toBe('the LLM provider (openai, model unauthorized?t=r11) rejected the request (401). Check LLM_API_KEY.');
+    expect(String((p.cause as Error).message)).toContain('Incorrect API key provided');
+    await fetch(`${LLM_SERVER_ORIGIN}/__script`, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'r12', answers: [{ status: 400, message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9001 tokens (internal ref 7f3a)." }] }),
+    });
+    const ctx = await problemOf(recognizer('scripted?id=r12').recognize({ text: VEGA, labels: 'gmner' }));
+    expect(ctx.message).toBe("the LLM provider (openai, model scripted?id=r12) rejected the request (400: the prompt is longer than the model's context).");
+    expect(ctx.extensions).toMatchObject({ upstream_status: 400 });
+    const r = llmConfigFromEnv({ LLM_BASE_URL: 'http://127.0.0.1:9/v1', LLM_API_KEY: 'k', LLM_MODEL: 'm', LLM_MAX_RETRIES: '0' });
+    const down = await problemOf(createRecognizer(r.config!).recognize({ text: VEGA, labels: 'gmner' }));
+    expect(down.message).toBe('the LLM provider (openai, model m) could not be reached (1 attempt).');
+  });
+
   it('answers 503 when nothing listens at the base URL', async () => {
     const r = llmConfigFromEnv({ LLM_BASE_URL: 'http://127.0.0.1:9/v1', LLM_API_KEY: 'k', LLM_MODEL: 'm', LLM_MAX_RETRIES: '1' });
     const p = await problemOf(createRecognizer(r.config!).recognize({ text: VEGA, labels: 'gmner' }));

@@ -42,6 +42,15 @@ function recognizer(ai: AiBindingLike, env: Record<string, unknown> = {}) {
 }
 
 describe('Workers AI binding', () => {
+  it('says once, right after the binding has the first request, that the request is out', async () => {
+    const ai = recordedBinding({ failFirst: [new Error('3040: Capacity temporarily exceeded')] });
+    const sent: number[] = [];
+    const out = await recognizer(ai, { LLM_MAX_RETRIES: '1' }).recognize({ text: VEGA, labels: 'gmner', onSent: () => sent.push(ai.calls.length) });
+    expect(out.entities.length).toBeGreaterThan(0);
+    // signalled when run() was called the first time; the retry does not signal again
+    expect(sent).toEqual([1]);
+  });
+
   it('recognizes through env.AI.run with the schema in Workers AI form and a max_tokens', async () => {
     const ai = recordedBinding();
     const out = await recognizer(ai).recognize({ text: VEGA, labels: 'gmner' });
@@ -53,7 +62,7 @@ describe('Workers AI binding', () => {
     expect(call.model).toBe('@cf/meta/llama-3.3-70b-instruct-fp8-fast');
     expect(call.inputs.response_format.type).toBe('json_schema');
     expect(call.inputs.response_format.json_schema.properties.entities).toBeDefined();
-    expect(call.inputs.max_tokens).toBe(1024);
+    expect(call.inputs.max_tokens).toBe(256 + 48 * 32) // LLM_MAX_TOKENS' default for MAX_ENTITIES_PER_POST=32;
     expect(call.options?.signal).toBeInstanceOf(AbortSignal);
   });
 

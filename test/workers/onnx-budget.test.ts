@@ -23,13 +23,13 @@ describe('memory budget (workerd)', () => {
   });
 
   it('refuses a real model that does not fit 128 MB (OWL-ViT) without touching the store', async () => {
-    const owl = MODELS.find((m) => m.id === 'owlvit-b32')!;
+    const owl = MODELS.find((m) => m.id === 'owlvit-b32-image')!;
     expect(owl.memory.peakWasmBytes).toBeGreaterThan(128 * MiB);
     const store = modelStoreFromEnv({ MODEL_STORE: 'origin' });
     const rt = new ModelRuntime({ set: 'default', entries: MODELS, store, provider: workerdOrt, budget: new MemoryBudget(128 * MiB) });
-    await expectProblem(rt.run('owlvit-b32', {}), 'model-over-budget', /owlvit-b32/, /128\.0 MB memory budget/);
+    await expectProblem(rt.run('owlvit-b32-image', {}), 'model-over-budget', /owlvit-b32/, /128\.0 MB memory budget/);
     expect(store.originFetches).toBe(0);
-    expect((await rt.list()).find((m) => m.id === 'owlvit-b32')).toMatchObject({ fits_budget: false, state: 'failed' });
+    expect((await rt.list()).find((m) => m.id === 'owlvit-b32-image')).toMatchObject({ fits_budget: false, state: 'failed' });
   });
 
   it('counts loads in flight: of two concurrent loads that each fit alone, the second is refused', async () => {

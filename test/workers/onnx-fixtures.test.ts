@@ -8,7 +8,7 @@ import type { ModelRuntime } from '../../shared/onnx/model-runtime';
 import { DECODER_A_IOU } from '../../models/fixtures/sam-decoder-a';
 import { DECODER_B_IOU } from '../../models/fixtures/sam-decoder-b';
 import { createModelRuntime } from '../../models/runtime-from-env';
-import { decoderAFeeds, decoderBFeeds, encoderFeeds, insideBox, owlFeeds, positive, textExpected, textFeeds, visionFeeds } from '../helpers/model-fixtures';
+import { decoderAFeeds, decoderBFeeds, encoderFeeds, insideBox, owlImageFeeds, owlQueryFeeds, positive, textExpected, textFeeds, visionFeeds } from '../helpers/model-fixtures';
 
 let rt: ModelRuntime;
 beforeAll(() => {
@@ -29,16 +29,31 @@ describe('fixture models in workerd', () => {
     expect(Array.from(out.text_embeds.data as Float32Array)).toEqual(textExpected(ids));
   });
 
-  it('owlvit-b32: the brightest patch gets the top logit, scaled by each query\'s tokens, and its own box', async () => {
-    const out = await rt.run('owlvit-b32', owlFeeds(5, 7, [3, 8]));
-    expect(out.logits.dims).toEqual([1, 576, 2]);
+  it('owlvit-b32-image: logit_shift is each patch\'s brightness, scale 4, unit class embeddings, each patch its own box', async () => {
+    const out = await rt.run('owlvit-b32-image', owlImageFeeds(5, 7));
+    expect(out.image_class_embeds.dims).toEqual([1, 576, 512]);
+    expect(out.logit_shift.dims).toEqual([1, 576, 1]);
+    expect(out.logit_scale.dims).toEqual([1, 576, 1]);
     expect(out.pred_boxes.dims).toEqual([1, 576, 4]);
-    const logits = out.logits.data as Float32Array;
     const n = 7 * 24 + 5;
-    expect([logits[n * 2], logits[n * 2 + 1]]).toEqual([3, 8]);
-    expect(logits.reduce((a, v) => a + v, 0)).toBe(11);
+    const shift = out.logit_shift.data as Float32Array;
+    expect(shift[n]).toBe(1);
+    expect(shift.reduce((a, v) => a + v, 0)).toBe(1);
+    expect(new Set(out.logit_scale.data as Float32Array)).toEqual(new Set([4]));
+    const e = out.image_class_embeds.data as Float32Array;
+    expect(Math.hypot(...e.subarray(n * 512, n * 512 + 512))).toBeCloseTo(1, 5);
     const box = Array.from((out.pred_boxes.data as Float32Array).slice(n * 4, n * 4 + 4));
     [5.5 / 24, 7.5 / 24, 1 / 24, 1 / 24].forEach((v, i) => expect(box[i]).toBeCloseTo(v, 6));
+  });
+
+  it('owlvit-b32-query: query_embeds is the bag of attended ids modulo 512', async () => {
+    const out = await rt.run('owlvit-b32-query', owlQueryFeeds([[49406, 320, 832, 49407, 7], [1, 513, 2]], [4, 3]));
+    expect(out.query_embeds.dims).toEqual([2, 512]);
+    const q = out.query_embeds.data as Float32Array;
+    const bag0 = new Float32Array(512);
+    for (const id of [49406, 320, 832, 49407]) bag0[id % 512]++; // the unattended 7 is not counted
+    expect(Array.from(q.subarray(0, 512))).toEqual(Array.from(bag0));
+    expect([q[512 + 1], q[512 + 2], q[512 + 7]]).toEqual([2, 1, 0]); // 513 ≡ 1
   });
 
   it('mobilesam-encoder: a uniform colour gives planes of colour/255', async () => {

@@ -16,11 +16,11 @@ describe('model runtime in workerd', () => {
   it('starts nothing until a model is used, then loads only that model', async () => {
     const rt = createModelRuntime(FIXTURES, workerdOrt);
     expect(rt.ort.started).toBe(false);
-    expect((await rt.list()).map((m) => m.state)).toEqual(Array(6).fill('idle'));
+    expect((await rt.list()).map((m) => m.state)).toEqual(Array(7).fill('idle'));
     await rt.run('mobileclip-s0-vision', visionFeeds(0, 0, 0));
     expect(rt.ort.started).toBe(true);
     const states = Object.fromEntries((await rt.list()).map((m) => [m.id, m.loaded]));
-    expect(states).toEqual({ 'mobileclip-s0-vision': true, 'mobileclip-s0-text': false, 'owlvit-b32': false, 'mobilesam-encoder': false, 'sam-decoder-a': false, 'sam-decoder-b': false });
+    expect(states).toEqual({ 'mobileclip-s0-vision': true, 'mobileclip-s0-text': false, 'owlvit-b32-image': false, 'owlvit-b32-query': false, 'mobilesam-encoder': false, 'sam-decoder-a': false, 'sam-decoder-b': false });
     expect(rt.describe()).toMatchObject({ set: 'fixtures', store: { kind: 'origin' }, budget_bytes: 128 * 2 ** 20 });
     expect(rt.describe().wasm_heap_bytes).toBeGreaterThanOrEqual(16 * 2 ** 20);
   });
@@ -58,9 +58,9 @@ describe('model runtime in workerd', () => {
     const rt = new ModelRuntime({ set: 'fixtures', entries, store: modelStoreFromEnv(FIXTURES), provider: workerdOrt, budget: new MemoryBudget(128 * 2 ** 20) });
     await expectProblem(rt.run('mobileclip-s0-vision', visionFeeds(0, 0, 0)), 'model-integrity', /mobileclip-s0-vision/, /images is missing/, /extra input pixel_values/);
 
-    const resized = entries.map((e) => (e.id === 'owlvit-b32' ? { ...e, outputs: [{ ...e.outputs[1], shape: ['batch', 2304, 4] }] } : e));
+    const resized = entries.map((e) => (e.id === 'owlvit-b32-image' ? { ...e, outputs: [...e.outputs.slice(0, 3), { ...e.outputs[3], shape: [1, 2304, 4] }] } : e));
     const rt2 = new ModelRuntime({ set: 'fixtures', entries: resized, store: modelStoreFromEnv(FIXTURES), provider: workerdOrt, budget: new MemoryBudget(128 * 2 ** 20) });
-    await expectProblem(rt2.load('owlvit-b32'), 'model-integrity', /pred_boxes has shape \[batch,576,4\], the manifest says \[batch,2304,4\]/);
+    await expectProblem(rt2.load('owlvit-b32-image'), 'model-integrity', /pred_boxes has shape \[1,576,4\], the manifest says \[1,2304,4\]/);
     expect((await rt.list()).find((m) => m.id === 'mobileclip-s0-vision')).toMatchObject({ state: 'failed', loaded: false });
   });
 

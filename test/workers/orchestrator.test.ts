@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from '../../shared/pipeline/orchestrator';
+import { workLimitsFromEnv } from '../../shared/pipeline/limits';
+import { LLM_SEND_SETTLE_MS, LLM_SENT_WAIT_MS, runPipeline } from '../../shared/pipeline/orchestrator';
 import { ProblemError } from '../../shared/problems';
 import {
   EntailDouble, EventLog, GroundDouble, RecognizerDouble, SegmentDouble, fakeImage, gate, intakeDouble, recognized,
@@ -22,7 +23,7 @@ describe('pipeline ordering and concurrency', () => {
   it('starts intake and recognition together and prepares image-level work while the LLM is in flight', async () => {
     const { log, llm, stages, image } = setup();
     const run = runPipeline(req(true), intakeDouble(log, image), stages);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, LLM_SEND_SETTLE_MS + 30));
     // The LLM has not answered, yet the encoders have already run.
     expect(log.events).toEqual(expect.arrayContaining(['intake:start', 'recognize:start', 'intake:end', 'entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
     expect(log.events).not.toContain('recognize:end');
@@ -33,6 +34,37 @@ describe('pipeline ordering and concurrency', () => {
     expect(log.indexOf('entail')).toBeLessThan(log.indexOf('ground'));
     expect(log.indexOf('ground')).toBeLessThan(log.indexOf('segment'));
     expect(Object.keys(result.timings_ms)).toEqual(expect.arrayContaining(['intake', 'recognize', 'entail', 'ground', 'segment', 'total']));
+  });
+
+  it('starts image-level work only after the recognizer says its request is out, and marks when', async () => {
+    const { log, llm, stages, image } = setup();
+    const sent = gate();
+    const recognizer = new RecognizerDouble(log, recognized([{ text: 'Kevin Durant', expansion: 'visible player' }], TEXT), llm.promise, sent.promise);
+    const run = runPipeline(req(true), intakeDouble(log, image), { ...stages, recognize: recognizer });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.events).toContain('intake:end');
+    expect(log.events.filter((e) => e.includes(':prepare'))).toEqual([]);
+    sent.open();
+    await new Promise((r) => setTimeout(r, LLM_SEND_SETTLE_MS + 30));
+    expect(log.indexOf('recognize:sent')).toBeLessThan(log.indexOf('ground:prepare'));
+    expect(log.events).toEqual(expect.arrayContaining(['entail:prepare:ffff', 'ground:prepare', 'segment:prepare']));
+    expect(log.events).not.toContain('recognize:end');
+    llm.open();
+    const result = await run;
+    expect(result.timings_ms.llm_sent).toBeGreaterThanOrEqual(15);
+    expect(result.timings_ms.llm_sent).toBeLessThan(result.timings_ms.recognize);
+  });
+
+  it('does not wait for a signal that never comes longer than the bound', async () => {
+    const { log, llm, stages, image } = setup();
+    const recognizer = new RecognizerDouble(log, recognized([{ text: 'Kevin Durant', expansion: 'visible player' }], TEXT), llm.promise, 'never');
+    const run = runPipeline(req(false), intakeDouble(log, image), { ...stages, recognize: recognizer });
+    await new Promise((r) => setTimeout(r, LLM_SENT_WAIT_MS / 2));
+    expect(log.events).not.toContain('ground:prepare');
+    await new Promise((r) => setTimeout(r, LLM_SENT_WAIT_MS));
+    expect(log.events).toContain('ground:prepare');
+    llm.open();
+    expect((await run).timings_ms.llm_sent).toBeUndefined();
   });
 
   it('sends all entities of a post in one call per stage and skips ungroundable ones', async () => {
@@ -103,7 +135,65 @@ describe('pipeline ordering and concurrency', () => {
       throw new Error('boom');
     };
     llm.open();
-    await expect(runPipeline(req(), intakeDouble(log, image), stages)).rejects.toMatchObject({ kind: 'stage-failed', status: 502, message: 'ground stage failed: boom' });
+    const err = await runPipeline(req(), intakeDouble(log, image), stages).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'stage-failed', status: 502, extensions: { dependency: 'ground' }, message: 'The ground stage failed; its error is in the logs under this request id.' });
+    expect((err.cause as Error).message).toBe('boom');
+  });
+});
+
+describe('bounded work per post', () => {
+  const REPEATED = 'Kevin Durant '.repeat(700).trim();
+  function repeated(limits?: { maxEntities: number; stageBatch: number }, masks = true) {
+    const log = new EventLog();
+    const llm = gate();
+    llm.open();
+    const out = recognized([], REPEATED);
+    // what span alignment makes of one name repeated 700 times: 700 entities
+    out.entities = Array.from({ length: 700 }, (_, i) => ({ text: 'Kevin Durant', start: i * 13, end: i * 13 + 12, type: 'PER', fine_type: null, expansion: 'visible player' }));
+    const stages = { recognize: new RecognizerDouble(log, out, llm.promise), entail: new EntailDouble(log), ground: new GroundDouble(log), segment: new SegmentDouble(log) };
+    return { stages, run: runPipeline({ text: REPEATED, labels: 'gmner', masks, request_id: 'r', limits }, intakeDouble(log, fakeImage()), stages) };
+  }
+
+  it('keeps the first MAX_ENTITIES_PER_POST entities, lists the cut ones in dropped and names them in a warning', async () => {
+    const { stages, run } = repeated();
+    const result = await run;
+    expect(result.entities).toHaveLength(32);
+    expect(result.entities.map((e) => e.start)).toEqual(Array.from({ length: 32 }, (_, i) => i * 13));
+    expect(result.recognition.entities).toHaveLength(32);
+    expect(result.recognition.dropped).toEqual([
+      { text: 'Kevin Durant', type: 'PER', reason: 'over the limit of 32 entities per post (MAX_ENTITIES_PER_POST): 668 mentions not examined' },
+    ]);
+    expect(result.warnings).toContain('668 of 700 entities were cut, over the limit of 32 entities per post (MAX_ENTITIES_PER_POST): "Kevin Durant" (PER) ×668; see dropped');
+    const examined = (calls: unknown[][]) => calls.reduce((a, c) => a + c.length, 0);
+    expect(examined(stages.entail.calls)).toBe(32);
+    // the recognizer is told, so it spends no per-entity LLM calls past the cap
+    expect(stages.recognize.seenInput?.max_entities).toBe(32);
+    expect(examined(stages.ground.calls)).toBeLessThanOrEqual(32);
+  });
+
+  it('runs each stage in chunks of at most STAGE_BATCH_SIZE items, in order, with every item answered', async () => {
+    const { stages, run } = repeated({ maxEntities: 40, stageBatch: 16 });
+    const result = await run;
+    expect(stages.entail.calls.map((c) => c.length)).toEqual([16, 16, 8]);
+    expect(stages.ground.calls.map((c) => c.length)).toEqual([16, 16, 8]);
+    expect(stages.segment.calls.map((c) => c.boxes.length)).toEqual([16, 16, 8]);
+    expect(result.entities.every((e) => e.groundable === true && e.box !== null && e.mask !== null)).toBe(true);
+  });
+
+  it('reads MAX_ENTITIES_PER_POST and STAGE_BATCH_SIZE, with defaults 32 and 16', () => {
+    expect(workLimitsFromEnv({})).toEqual({ maxEntities: 32, stageBatch: 16 });
+    expect(workLimitsFromEnv({ MAX_ENTITIES_PER_POST: '8', STAGE_BATCH_SIZE: '4' })).toEqual({ maxEntities: 8, stageBatch: 4 });
+    expect(workLimitsFromEnv({ MAX_ENTITIES_PER_POST: '0', STAGE_BATCH_SIZE: 'x' })).toEqual({ maxEntities: 32, stageBatch: 16 });
+  });
+
+  it('leaves a post under the cap untouched', async () => {
+    const { log, llm, stages, image } = setup();
+    llm.open();
+    const result = await runPipeline({ ...req(true), limits: { maxEntities: 3, stageBatch: 2 } }, intakeDouble(log, image), stages);
+    expect(result.entities).toHaveLength(3);
+    expect(result.recognition.dropped).toEqual([]);
+    expect(result.warnings.join(' ')).not.toMatch(/cut/);
+    expect(stages.entail.calls).toEqual([['visible player', 'absent player'], ['visible arena']]);
   });
 });
 

@@ -37,6 +37,23 @@ describe('extractJson', () => {
   });
 });
 
+describe('extractJson bounds its search', () => {
+  it('gives up on 32,000 unbalanced braces within the budget, quickly', () => {
+    const t0 = performance.now();
+    const r = extractJson('{'.repeat(32_000));
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/search stopped at its limit of 32 candidates/) });
+  });
+
+  it('tries at most `attempts` openers and scans at most `chars` characters', () => {
+    const prose = 'x {'.repeat(5) + okText;
+    expect(extractJson(prose)).toEqual({ ok: true, value: ok });
+    expect(extractJson(prose, { attempts: 5, chars: 1e6 })).toMatchObject({ ok: false });
+    expect(extractJson(prose, { attempts: 6, chars: 1e6 })).toEqual({ ok: true, value: ok });
+    expect(extractJson('{'.repeat(1000) + okText, { attempts: 2000, chars: 20_000 })).toMatchObject({ ok: false, reason: expect.stringMatching(/20000 characters/) });
+  });
+});
+
 describe('parseAnswer', () => {
   it('returns candidates with the fixed field names', () => {
     expect(parseAnswer(okText)).toEqual({ ok: true, candidates: [{ text: 'Kevin Durant', type: 'PER', fine_type: null, expansion: 'an American basketball player' }], dropped: [] });

@@ -86,6 +86,26 @@ describe('batched mode', () => {
     expect((await requests('recorded?t=b7'))[0].body.response_format).toBeUndefined();
   });
 
+  it('bounds every answer with max_tokens: LLM_MAX_TOKENS, by default derived from MAX_ENTITIES_PER_POST', async () => {
+    await recognizer('recorded?t=mt1').recognize({ text: VEGA, labels: 'gmner' });
+    await recognizer('recorded?t=mt2', { LLM_MAX_TOKENS: '300' }).recognize({ text: VEGA, labels: 'gmner' });
+    await recognizer('recorded?t=mt3', { MAX_ENTITIES_PER_POST: '10' }).recognize({ text: VEGA, labels: 'gmner' });
+    await recognizer('recorded?t=mt4', { LLM_MODE: 'per_entity' }).recognize({ text: VEGA, labels: 'gmner' });
+    const sent = async (m: string) => (await requests(m)).map((r) => r.body.max_tokens);
+    expect(await sent('recorded?t=mt1')).toEqual([256 + 48 * 32]);
+    expect(await sent('recorded?t=mt2')).toEqual([300]);
+    expect(await sent('recorded?t=mt3')).toEqual([256 + 48 * 10]);
+    expect(await sent('recorded?t=mt4')).toEqual([256 + 48 * 32, 128, 128]);
+  });
+
+  it('switches to max_completion_tokens once when the provider refuses max_tokens', async () => {
+    const r = recognizer('no-max-tokens?t=mt5');
+    expect((await r.recognize({ text: VEGA, labels: 'gmner' })).entities).toHaveLength(2);
+    expect((await r.recognize({ text: VEGA, labels: 'gmner' })).entities).toHaveLength(2);
+    const bodies = (await requests('no-max-tokens?t=mt5')).map((x) => x.body);
+    expect(bodies.map((b) => [b.max_tokens, b.max_completion_tokens])).toEqual([[1792, undefined], [undefined, 1792], [undefined, 1792]]);
+  });
+
   it('falls back to plain output once when the provider rejects response_format', async () => {
     const r = recognizer('no-json-schema?t=b8');
     const out = await r.recognize({ text: VEGA, labels: 'gmner' });
@@ -137,6 +157,14 @@ describe('per_entity mode (RiVEG)', () => {
     expect(out.entities[0].expansion).toBe(out.entities[2].expansion);
   });
 
+  it('asks expansions only for the entities that will be examined (max_entities)', async () => {
+    const out = await recognizer('recorded?t=p4').recognize({ text: NEWSRIVER, labels: 'gmner', mode: 'per_entity', max_entities: 1 });
+    expect(out.entities).toHaveLength(3);
+    expect(out.usage.calls).toBe(2); // recognition + NewsRiver(ORG) only: Harbor Heights is past the cap
+    expect(out.entities[0].expansion).toBe(out.entities[2].expansion);
+    expect((await requests('recorded?t=p4')).length).toBe(2);
+  });
+
   it('makes no expansion calls when nothing was recognized', async () => {
     const out = await recognizer('recorded?t=p3', { LLM_MODE: 'per_entity' }).recognize({ text: NONE, labels: 'gmner' });
     expect(out.usage.calls).toBe(1);
@@ -180,6 +208,20 @@ describe('tolerating what real models return', () => {
     expect(p.status).toBe(502);
     expect(p.extensions).toMatchObject({ dependency: 'llm', provider: 'openai', reason: 'no JSON object could be read from the answer' });
     expect((await requests('malformed?t=t5')).length).toBe(2);
+  });
+
+  it('an answer of 32,000 braces costs a bounded search, not quadratic CPU', async () => {
+    const t0 = Date.now();
+    const p = await problemOf(recognizer('braces?t=t7').recognize({ text: VEGA, labels: 'gmner' }));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(p.kind).toBe('llm-unusable-answer');
+    expect(p.extensions.reason).toMatch(/search stopped at its limit/);
+    expect((await requests('braces?t=t7')).length).toBe(2);
+  });
+
+  it('says when an unreadable answer was cut off at the token limit', async () => {
+    const p = await problemOf(recognizer('cut?t=t8', { LLM_MAX_TOKENS: '200' }).recognize({ text: VEGA, labels: 'gmner' }));
+    expect(p.extensions.reason).toMatch(/cut off at LLM_MAX_TOKENS \(200 tokens\)/);
   });
 
   it('the post cannot change the label set or the format', async () => {

@@ -76,6 +76,9 @@ describe('entail with MobileCLIP towers (fixtures)', () => {
     const v0 = bench.runs.get('mobileclip-s0-vision') ?? 0;
     const t0 = bench.runs.get('mobileclip-s0-text') ?? 0;
     await stage.prepare(img, 'e3');
+    // prepare does all the expression-free work: the image tower and the negatives' text batch
+    expect((bench.runs.get('mobileclip-s0-vision') ?? 0) - v0).toBe(1);
+    expect((bench.runs.get('mobileclip-s0-text') ?? 0) - t0).toBe(1);
     await stage.entail(img, 'e3', expressions);
     await stage.entail(img, 'e3', expressions.slice(0, 1));
     expect((bench.runs.get('mobileclip-s0-vision') ?? 0) - v0).toBe(1);

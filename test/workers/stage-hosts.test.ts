@@ -9,7 +9,7 @@ import { rleDecode } from '../../shared/eval/rle';
 import type { RgbaImage } from '../../shared/image/types';
 import { ProblemError } from '../../shared/problems';
 import { visionStagesFromEnv } from '../../shared/stages/from-env';
-import { httpEntailStage, httpSegmentStage } from '../../shared/stages/remote';
+import { httpStage } from '../../shared/stages/remote';
 import { imageFromWire, imageToWire } from '../../shared/stages/wire';
 import segmentWorker, { SegmentService } from '../../functions/segment/index';
 import entailWorker, { EntailService } from '../../functions/entail/index';
@@ -40,7 +40,7 @@ describe('stage Workers', () => {
   });
 
   it('the HTTP client over the HTTP face gives the same masks as the stage in-process', async () => {
-    const remote = httpSegmentStage('http://segment.internal', toWorker(segmentWorker));
+    const remote = httpStage('segment', 'http://segment.internal', { fetch: toWorker(segmentWorker) });
     const img = grey(160, 120);
     await remote.prepare!(img, 'h3');
     const [viaHttp] = await remote.segment(img, 'h3', [BOX], { width: 160, height: 120 });
@@ -51,12 +51,12 @@ describe('stage Workers', () => {
 
   it('health and problem answers', async () => {
     const ok = await groundWorker.fetch(new Request('http://g/healthz'), ENV, createExecutionContext());
-    expect(await ok.json()).toEqual({ stage: 'ground', id: 'ground:owlvit-b32' });
+    expect(await ok.json()).toEqual({ stage: 'ground', id: 'ground:owlvit-b32-image+owlvit-b32-query' });
     const bad = await segmentWorker.fetch(new Request('http://s/v1/segment', { method: 'POST', body: '{"image": 1}' }), ENV, createExecutionContext());
     expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
     // a host whose stage is not configured: the client rethrows the host's problem kind and detail
-    const remote = httpEntailStage('http://entail.internal', toWorker(entailWorker, { ...ENV, ENTAIL_TEXT_MODEL: 'no-such-model' }));
+    const remote = httpStage('entail', 'http://entail.internal', { fetch: toWorker(entailWorker, { ...ENV, ENTAIL_TEXT_MODEL: 'no-such-model' }) });
     const err = await remote.entail(grey(8, 8), 'h4', ['x']).catch((e) => e);
     expect(err).toBeInstanceOf(ProblemError);
     expect((err as ProblemError).kind).toBe('stage-failed');
@@ -75,7 +75,7 @@ describe('placement from the environment', () => {
     const binding = { prepare: async () => undefined, segment: async () => [] };
     const placed = visionStagesFromEnv({ ENTAIL_URL: 'http://entail.internal', SEGMENT_SERVICE: binding, GROUND_PROVIDER: 'vlm', VLM_BASE_URL: 'http://v/v1', VLM_API_KEY: 'k', VLM_MODEL: 'm' }, { entries: [] });
     expect(placed.placement).toEqual({ entail: 'url', ground: 'in-process', segment: 'service-binding' });
-    expect(placed.entail?.id).toBe('entail:http:http://entail.internal');
+    expect(placed.entail?.id).toBe('entail:http:ENTAIL_URL');
     expect(placed.segment?.id).toBe('segment:rpc:SEGMENT_SERVICE');
     expect(placed.ground?.id).toBe('ground:vlm:m');
     expect(placed.missing).toEqual({});

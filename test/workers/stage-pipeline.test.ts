@@ -77,11 +77,11 @@ describe('entail -> ground -> segment behind the orchestrator', () => {
     const stages = {
       recognize: new RecognizerDouble(new EventLog(), recognized(ENTITIES, TEXT)),
       entail: new MobileClipEntail(bench.models, { visionModel: 'mobileclip-s0-vision', textModel: 'mobileclip-s0-text', calibration, negatives: DEFAULT_NEGATIVES, templates: DEFAULT_TEMPLATES, cacheSize: 4 }),
-      ground: new OwlGround(bench.models, { model: OWL_LETTERBOX_ID, minScore: 0, cacheSize: 4 }),
+      ground: new OwlGround(bench.models, { imageModel: OWL_LETTERBOX_ID, queryModel: 'owlvit-b32-query', minScore: 0, cacheSize: 4 }),
       segment: new SamSegment(bench.models, { encoderModel: 'mobilesam-encoder', decoderModel: 'sam-decoder-a', cacheSize: 4 }),
     };
     const runs = (id: string) => bench.runs.get(id) ?? 0;
-    const before = { vision: runs('mobileclip-s0-vision'), owl: runs(OWL_LETTERBOX_ID), enc: runs('mobilesam-encoder'), dec: runs('sam-decoder-a') };
+    const before = { vision: runs('mobileclip-s0-vision'), owl: runs(OWL_LETTERBOX_ID), query: runs('owlvit-b32-query'), enc: runs('mobilesam-encoder'), dec: runs('sam-decoder-a') };
 
     const result = await runPipeline({ text: TEXT, labels: 'gmner', masks: true, request_id: 'r1' }, intake, stages);
 
@@ -102,7 +102,8 @@ describe('entail -> ground -> segment behind the orchestrator', () => {
     // once per image; the ungroundable entity never reached the detector or the decoder
     expect(runs('mobileclip-s0-vision') - before.vision).toBe(1);
     expect(runs(OWL_LETTERBOX_ID) - before.owl).toBe(1);
-    expect(bench.lastDims.get(OWL_LETTERBOX_ID)?.input_ids).toEqual([2, 16]);
+    expect(runs('owlvit-b32-query') - before.query).toBe(1);
+    expect(bench.lastDims.get('owlvit-b32-query')?.input_ids).toEqual([2, 16]);
     expect(runs('mobilesam-encoder') - before.enc).toBe(1);
     expect(runs('sam-decoder-a') - before.dec).toBe(2);
     expect(Object.keys(result.timings_ms)).toEqual(expect.arrayContaining(['entail_prepare', 'ground_prepare', 'segment_prepare', 'entail', 'ground', 'segment']));
@@ -116,7 +117,7 @@ describe('entail -> ground -> segment behind the orchestrator', () => {
     const result = await runPipeline({ text: TEXT, labels: 'gmner', masks: false, request_id: 'r2' }, intake, {
       recognize: new RecognizerDouble(new EventLog(), recognized(ENTITIES.slice(0, 1), TEXT)),
       entail: new MobileClipEntail(bench.models, { visionModel: 'mobileclip-s0-vision', textModel: 'mobileclip-s0-text', calibration: always, negatives: DEFAULT_NEGATIVES, templates: DEFAULT_TEMPLATES, cacheSize: 4 }),
-      ground: new OwlGround(bench.models, { model: 'owlvit-b32', minScore: 0, cacheSize: 4 }),
+      ground: new OwlGround(bench.models, { imageModel: 'owlvit-b32-image', queryModel: 'owlvit-b32-query', minScore: 0, cacheSize: 4 }),
       segment: new SamSegment(bench.models, { encoderModel: 'mobilesam-encoder', decoderModel: 'sam-decoder-a', cacheSize: 4 }),
     });
     expect(result.entities[0].box).not.toBeNull();
@@ -128,25 +129,26 @@ describe('entail -> ground -> segment behind the orchestrator', () => {
     const img: RgbaImage = { width: 96, height: 64, data: new Uint8Array(96 * 64 * 4).fill(60) };
     const intake = async () => ({ image: { width: 96, height: 64, format: 'png' as const, bytes: 1, sha256: 'b'.repeat(64), pixels: img, scale: 1 }, warnings: [] });
     const llm = gate();
-    const before = { vision: bench.runs.get('mobileclip-s0-vision') ?? 0, enc: bench.runs.get('mobilesam-encoder') ?? 0 };
+    const before = { vision: bench.runs.get('mobileclip-s0-vision') ?? 0, owl: bench.runs.get('owlvit-b32-image') ?? 0, enc: bench.runs.get('mobilesam-encoder') ?? 0 };
     const always: LogisticCalibration = { weights: { similarity: 0, margin: 0 }, bias: 5, threshold: 0.5, source: 'fitted' };
     const done = runPipeline({ text: TEXT, labels: 'gmner', masks: true, request_id: 'r3' }, intake, {
       recognize: new RecognizerDouble(new EventLog(), recognized(ENTITIES.slice(0, 1), TEXT), llm.promise),
       entail: new MobileClipEntail(bench.models, { visionModel: 'mobileclip-s0-vision', textModel: 'mobileclip-s0-text', calibration: always, negatives: DEFAULT_NEGATIVES, templates: DEFAULT_TEMPLATES, cacheSize: 4 }),
-      ground: new OwlGround(bench.models, { model: 'owlvit-b32', minScore: 0, cacheSize: 4 }),
+      ground: new OwlGround(bench.models, { imageModel: 'owlvit-b32-image', queryModel: 'owlvit-b32-query', minScore: 0, cacheSize: 4 }),
       segment: new SamSegment(bench.models, { encoderModel: 'mobilesam-encoder', decoderModel: 'sam-decoder-a', cacheSize: 4 }),
     });
-    // the recognizer is held: the image tower and the SAM encoder must still run
-    for (let i = 0; i < 200 && ((bench.runs.get('mobilesam-encoder') ?? 0) === before.enc || (bench.runs.get('mobileclip-s0-vision') ?? 0) === before.vision); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // the recognizer is held: the image tower, OWL-ViT's image part and the SAM encoder must still run
+    const pending = () => ['mobilesam-encoder', 'mobileclip-s0-vision', 'owlvit-b32-image'].some((id, i) => (bench.runs.get(id) ?? 0) === [before.enc, before.vision, before.owl][i]);
+    for (let i = 0; i < 200 && pending(); i++) await new Promise((r) => setTimeout(r, 10));
     expect((bench.runs.get('mobileclip-s0-vision') ?? 0) - before.vision).toBe(1);
+    expect((bench.runs.get('owlvit-b32-image') ?? 0) - before.owl).toBe(1);
     expect((bench.runs.get('mobilesam-encoder') ?? 0) - before.enc).toBe(1);
     llm.open();
     const result = await done;
     expect(result.entities[0].mask).not.toBeNull();
     // and not again after the LLM answered
     expect((bench.runs.get('mobileclip-s0-vision') ?? 0) - before.vision).toBe(1);
+    expect((bench.runs.get('owlvit-b32-image') ?? 0) - before.owl).toBe(1);
     expect((bench.runs.get('mobilesam-encoder') ?? 0) - before.enc).toBe(1);
   });
 });

@@ -61,11 +61,11 @@ describe('cache-through: local origin -> verify -> R2 -> use', () => {
   });
 
   it('downloads once when concurrent cold loads race', async () => {
-    const key = fixtureKey('owlvit-b32');
-    const base = await origin({ [key]: buildFixture('owlvit-b32') });
+    const key = fixtureKey('owlvit-b32-image');
+    const base = await origin({ [key]: buildFixture('owlvit-b32-image') });
     const net = countingFetch();
     const store = modelStoreFromEnv(cacheThroughEnv(base), { fetch: net.fetch });
-    const [entry] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32');
+    const [entry] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32-image');
     const loads = await Promise.all(Array.from({ length: 6 }, () => store.load(entry, entry.files[0])));
     expect(new Set(loads).size).toBe(1);
     expect(net.urls).toHaveLength(1);

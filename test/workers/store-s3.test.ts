@@ -30,18 +30,18 @@ describe('model store: S3 API (s3rver)', () => {
   });
 
   it('reports a missing key as a store failure (the NoSuchKey XML is parsed with the DOMParser polyfill)', async () => {
-    const [entry] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32');
+    const [entry] = (await fixtureEntries()).filter((e) => e.id === 'owlvit-b32-image');
     const store = new ModelStore({ bucket: bucket() });
     await expectProblem(store.load(entry, { ...entry.files[0], key: 'nowhere/missing.onnx' }), 'model-store-failed', /nowhere\/missing\.onnx is not in s3:\/\/gmner-models-test/, /no origin/);
     expect(typeof (globalThis as { DOMParser?: unknown }).DOMParser).toBe('function');
   });
 
   it('refuses a corrupted object in the bucket', async () => {
-    const good = buildFixture('owlvit-b32');
+    const good = buildFixture('owlvit-b32-image');
     const bad = good.slice(0, good.length - 7);
-    await bucket().put(fixtureKey('owlvit-b32'), bad, 'recorded-at-upload-but-wrong');
+    await bucket().put(fixtureKey('owlvit-b32-image'), bad, 'recorded-at-upload-but-wrong');
     const rt = createModelRuntime(S3_ENV, workerdOrt);
-    await expectProblem(rt.load('owlvit-b32'), 'model-integrity', /owlvit-b32/, new RegExp(await sha256Hex(bad)), new RegExp(await sha256Hex(good)));
+    await expectProblem(rt.load('owlvit-b32-image'), 'model-integrity', /owlvit-b32/, new RegExp(await sha256Hex(bad)), new RegExp(await sha256Hex(good)));
   });
 
   it('names the store when it cannot be reached', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bestBoxPerQuery, sigmoid } from '../../shared/vision/owl-boxes';
+import { owlClassLogits } from '../../shared/vision/owl-head';
 import { shortenQuery } from '../../shared/vision/owl-query';
 import { parseExpression, naturalText } from '../../shared/vision/expression';
 
@@ -59,5 +60,35 @@ describe('expansion expressions and 16-token queries', () => {
     // a cut that ends on a comma loses it
     expect(shortenQuery(parseExpression('Houston(LOC)-A city, in Texas'), words, 5)).toBe('Houston, a city');
     expect(shortenQuery(parts, words, 3)).toBe('Kevin Durant');
+  });
+});
+
+describe('OWL-ViT class head in JS', () => {
+  // P = 2 patches, D = 2, Q = 2 queries. Patch embeddings are unit vectors (the graph normalises them).
+  const image = {
+    classEmbeds: new Float32Array([1, 0, 0.6, 0.8]),
+    classDims: [1, 2, 2],
+    shift: new Float32Array([0.5, -1]),
+    scale: new Float32Array([2, 3]),
+  };
+  // query 0 = (3, 4): q̂ = (0.6, 0.8) up to the 1e-6 in the norm; query 1 = (0, -2): q̂ = (0, -1)
+  const queries = new Float32Array([3, 4, 0, -2]);
+
+  it('computes (⟨e_p, q̂⟩ + shift_p) · scale_p, patch-major [1, P, Q]', () => {
+    const { data, dims } = owlClassLogits(image, queries, [2, 2]);
+    expect(dims).toEqual([1, 2, 2]);
+    // patch 0: ⟨(1,0),(0.6,0.8)⟩ = 0.6 -> (0.6 + 0.5)·2 = 2.2;  ⟨(1,0),(0,-1)⟩ = 0 -> (0 + 0.5)·2 = 1
+    // patch 1: ⟨(0.6,0.8),(0.6,0.8)⟩ = 1 -> (1 - 1)·3 = 0;       ⟨(0.6,0.8),(0,-1)⟩ = -0.8 -> (-0.8 - 1)·3 = -5.4
+    [2.2, 1, 0, -5.4].forEach((v, i) => expect(data[i]).toBeCloseTo(v, 5));
+  });
+
+  it('divides by ‖q‖ + 1e-6, so a zero query gives shift · scale', () => {
+    const { data } = owlClassLogits(image, new Float32Array([0, 0]), [1, 2]);
+    expect(Array.from(data)).toEqual([1, -3]);
+  });
+
+  it('rejects mismatched shapes', () => {
+    expect(() => owlClassLogits(image, new Float32Array(3), [1, 3])).toThrow(/unexpected shapes/);
+    expect(() => owlClassLogits({ ...image, shift: new Float32Array(1) }, queries, [2, 2])).toThrow(/disagree/);
   });
 });

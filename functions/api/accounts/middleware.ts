@@ -205,7 +205,8 @@ function meteringOf(c: Ctx, status: number, answer: unknown): Metering | null {
 /** Stage time spent in models (LLM, entailment, grounding, segmentation and their image encoders). */
 export function modelTime(timings: Record<string, number> | undefined): number {
   let ms = 0;
-  for (const [k, v] of Object.entries(timings ?? {})) if (k !== 'intake' && k !== 'total' && Number.isFinite(v)) ms += v;
+  // llm_sent is a point in time (when the LLM request was handed over), not work
+  for (const [k, v] of Object.entries(timings ?? {})) if (k !== 'intake' && k !== 'total' && k !== 'llm_sent' && Number.isFinite(v)) ms += v;
   return Math.round(ms);
 }
 

@@ -55,12 +55,13 @@ async function entryOf(env: Record<string, unknown>, id: string): Promise<ModelE
   return entry;
 }
 
-/** The verified bytes of a file: fixture tokenizers are generated (like fixture graphs), everything else is in the store. */
+/** The verified bytes of a file: fixture and look-alike tokenizers are generated, everything else is in the store. */
 async function fileBytes(env: Record<string, unknown>, entry: ModelEntry, name: string): Promise<{ bytes: Uint8Array; type: string; pinned: string | null }> {
   const found = findModelFile(entry, name);
   if (!found) throw new ProblemError('not-found', `Model "${entry.id}" has no file "${name}".`);
   const type = name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-  if (found.kind === 'tokenizer' && entry.set === 'fixtures') {
+  // The same generated vocabulary the server's stages use for these sets (models/model-layer.ts).
+  if (found.kind === 'tokenizer' && (entry.set === 'fixtures' || entry.set === 'lookalikes')) {
     const { json, config } = fixtureTokenizerFiles();
     return { bytes: new TextEncoder().encode(JSON.stringify(name === 'tokenizer.json' ? json : config)), type, pinned: null };
   }

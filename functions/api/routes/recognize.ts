@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
-  ProblemSchema, RecognizeAnswerSchema, RecognizeFormSchema, RecognizeOptionsSchema, RecognizeRequestSchema, type RecognizeOptions,
+  PostTextSchema, ProblemSchema, RecognizeAnswerSchema, RecognizeFormSchema, RecognizeOptionsSchema, RecognizeRequestSchema, type RecognizeOptions,
 } from '../../../shared/api/schemas';
 import type { FieldError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
@@ -82,6 +82,10 @@ export async function parseRecognizeRequest(c: Context<AppEnv>): Promise<Recogni
   const rawOptions = form.get('options');
   const errors: FieldError[] = [];
   if (typeof text !== 'string' || text.length === 0) errors.push({ pointer: '#/text', detail: 'Required: a non-empty string field' });
+  else {
+    const checked = PostTextSchema.safeParse(text);
+    if (!checked.success) errors.push(...fieldErrors(checked.error).map((e) => ({ ...e, pointer: '#/text' })));
+  }
   if (!(image instanceof File)) errors.push({ pointer: '#/image', detail: 'Required: a file part' });
   let options: RecognizeOptions = { labels: 'gmner', masks: false };
   if (rawOptions !== null) {

@@ -52,7 +52,10 @@ export async function createBrowserVision(opts: { origin: string; apiKey: string
       const recognize: Recognizer = {
         id: 'api:/v1/recognize (options.vision = none)',
         async recognize(input) {
-          answer = await api.recognize(req.body, { signal: input.signal });
+          const call = api.recognize(req.body, { signal: input.signal });
+          // fetch() hands the request to the browser's network thread at once: the image models need not wait.
+          input.onSent?.();
+          answer = await call;
           const u = answer.usage;
           return {
             entities: answer.entities.map(({ text, start, end, type, fine_type, expansion }) => ({ text, start, end, type, fine_type, expansion })),

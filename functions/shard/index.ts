@@ -1,0 +1,48 @@
+/**
+ * A generic model Worker: hosts one whole model (a stage part, `PART_MODEL=<id>`) or one shard of a sharded model
+ * (`PART_MODEL=<id>`, `PART_SHARD=<i>`), and runs it for the stage Worker that owns it, over RPC:
+ * `run(feeds, outputNames?) -> outputs` (typed arrays, structured-cloned) and `load()` to warm it. One isolate per
+ * model piece is what keeps each piece's ORT heap under the isolate's 128 MB (infra/workers.ts places them).
+ * GET /healthz says what it hosts and this isolate's ORT heap; it loads nothing.
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import { shardId } from '../../shared/onnx/model-parts';
+import { workerdOrt } from '../../shared/onnx/ort-workerd';
+import type { TensorData } from '../../shared/onnx/tensors';
+import { ProblemError } from '../../shared/problems';
+import { rpcCallee } from '../../shared/rpc-errors';
+import { modelRuntimeFromEnv, type ModelEnv } from '../../models/runtime-from-env';
+
+type Env = ModelEnv;
+
+/** The manifest id this Worker serves (a shard has its own derived id). */
+function hosted(env: Env): string {
+  const model = typeof env.PART_MODEL === 'string' ? env.PART_MODEL.trim() : '';
+  if (!model) throw new ProblemError('stage-failed', 'this model Worker has no PART_MODEL: set it to the manifest id it hosts (infra/workers.ts does)');
+  const shard = typeof env.PART_SHARD === 'string' && env.PART_SHARD.trim() !== '' ? Number(env.PART_SHARD) : null;
+  if (shard !== null && !(Number.isInteger(shard) && shard >= 0)) throw new ProblemError('stage-failed', `PART_SHARD must be a shard index, not "${String(env.PART_SHARD)}"`);
+  return shard === null ? model : shardId(model, shard);
+}
+
+const runtime = (env: Env) => modelRuntimeFromEnv(env, workerdOrt);
+
+export class ShardService extends WorkerEntrypoint<Env> {
+  run(feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
+    return rpcCallee(() => runtime(this.env).run(hosted(this.env), feeds, outputNames));
+  }
+
+  load(): Promise<void> {
+    return rpcCallee(async () => { await runtime(this.env).load(hosted(this.env)); });
+  }
+}
+
+export default {
+  async fetch(req, env) {
+    if (new URL(req.url).pathname !== '/healthz') return new Response('not found', { status: 404 });
+    try {
+      return Response.json({ model: hosted(env), wasm_heap_bytes: runtime(env).describe().wasm_heap_bytes });
+    } catch (e) {
+      return Response.json({ error: (e as Error).message }, { status: 500 });
+    }
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,84 @@
+/// <reference types="node" />
+/**
+ * The split deployment of infra/workers.ts in one local workerd through the Miniflare API, for tests and
+ * measurements: every config is generated from the table, each distinct entry is bundled once by
+ * `wrangler deploy --dry-run` from a generated config (so the configs themselves are checked), and each Worker gets
+ * its table's vars and service bindings. What `npm start` runs under `wrangler dev`, without wrangler's proxy.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { tableFor, writeConfigs } from './cli';
+import type { WorkerDecl } from './workers';
+
+export interface SplitOptions {
+  env: Record<string, string | undefined>;
+  /** Keep only these Workers (and drop bindings to the others). */
+  only?: (w: WorkerDecl) => boolean;
+  /** Extra vars for the api Worker (LLM settings, ...). */
+  apiVars?: Record<string, string>;
+  /** Changes the table before it is built (measurements compare placements). */
+  transform?: (table: WorkerDecl[]) => WorkerDecl[];
+}
+
+export interface Split {
+  mf: Miniflare;
+  table: WorkerDecl[];
+  /** Bundle folder per entry module. */
+  builds: Map<string, string>;
+}
+
+/** `wrangler deploy --dry-run` of one generated config; returns the folder and wrangler's upload line. */
+export function bundle(config: string): { outdir: string; uploadLine: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'gmner-split-'));
+  const out = execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir, '--config', config], {
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0' },
+  });
+  return { outdir, uploadLine: (out.split('\n').find((l) => l.includes('Total Upload')) ?? '').trim() };
+}
+
+/** A bundle's modules, listed (ORT keeps unused dynamic import(url) paths that Miniflare must not walk). */
+export function modulesOf(outdir: string, main: string) {
+  const first = `${basename(main).replace(/\.[cm]?[jt]s$/, '')}.js`;
+  return readdirSync(outdir)
+    .filter((f) => /\.(js|mjs|wasm)$/.test(f))
+    .map((f) => ({ type: f.endsWith('.wasm') ? 'CompiledWasm' : 'ESModule', path: join(outdir, f) }))
+    .sort((a, b) => (basename(a.path) === first ? -1 : basename(b.path) === first ? 1 : 0));
+}
+
+export async function startSplit(opts: SplitOptions): Promise<Split> {
+  let table = await tableFor(opts.env, true);
+  if (opts.only) {
+    table = table.filter(opts.only);
+    const names = new Set(table.map((w) => w.name));
+    table = table.map((w) => ({ ...w, services: w.services.filter((s) => names.has(s.service)) }));
+  }
+  if (opts.transform) table = opts.transform(table);
+  const dir = mkdtempSync(join(tmpdir(), 'gmner-split-configs-'));
+  const files = writeConfigs(table, dir);
+  const builds = new Map<string, string>();
+  table.forEach((w, i) => {
+    if (!builds.has(w.main)) builds.set(w.main, bundle(files[i]).outdir);
+  });
+  const workers = table.map((w) => {
+    const outdir = builds.get(w.main)!;
+    return {
+      name: w.name,
+      modulesRoot: outdir,
+      modules: modulesOf(outdir, w.main),
+      compatibilityDate: '2026-07-20',
+      bindings: w.kind === 'api' ? { ...opts.apiVars } : w.vars,
+      serviceBindings: Object.fromEntries(w.services.map((s) => [s.binding, { name: s.service, entrypoint: s.entrypoint }])),
+      r2Buckets: { MODELS: 'gmner-models' },
+      ...(w.kind === 'api'
+        ? { d1Databases: { DB: 'gmner-accounts' }, durableObjects: { METER: { className: 'ApiKeyMeter', useSQLite: true } }, queueProducers: { JOBS: 'gmner-jobs' } }
+        : {}),
+    };
+  });
+  const mf = new Miniflare(convertV4MiniflareOptions({ workers } as never));
+  await mf.ready;
+  return { mf, table, builds };
+}

@@ -1,0 +1,41 @@
+/// <reference types="node" />
+/**
+ * Runs one graph once in a fresh onnxruntime-web copy (Node) and reports what the shard planner and the memory
+ * table need: the outputs, and the peak wasm heap of that copy (linear memory only grows, so its final size after
+ * create + one run is the peak; ORT's own idle heap included, as the manifest's MemoryNeed counts it).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { nodeOrt } from '../../shared/onnx/ort-node';
+import { OrtRuntime } from '../../shared/onnx/ort-runtime';
+import type { TensorData } from '../../shared/onnx/tensors';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+export type OptLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface RunResult { outputs: Record<string, TensorData>; peakHeapBytes: number; createMs: number; runMs: number }
+
+export async function runFresh(bytes: Uint8Array, feeds: Record<string, TensorData>, opts: { outputs?: string[]; graphOptimizationLevel?: OptLevel } = {}): Promise<RunResult> {
+  gc(); // the previous copy's heap (up to GBs) must go before this one is measured
+  const inst = await new OrtRuntime(nodeOrt).ready();
+  let t = performance.now();
+  const session = await inst.ort.InferenceSession.create(bytes, {
+    executionProviders: inst.executionProviders, enableCpuMemArena: false, enableMemPattern: false,
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+  });
+  const createMs = performance.now() - t;
+  try {
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new inst.ort.Tensor(v.type, v.data as never, v.dims as number[])]));
+    t = performance.now();
+    const out = opts.outputs ? await session.run(ortFeeds, opts.outputs) : await session.run(ortFeeds);
+    const runMs = performance.now() - t;
+    const outputs: Record<string, TensorData> = {};
+    for (const [k, v] of Object.entries(out)) outputs[k] = { type: v.type as TensorData['type'], data: v.data as TensorData['data'], dims: [...v.dims] };
+    return { outputs, peakHeapBytes: inst.heapBytes() ?? 0, createMs, runMs };
+  } finally {
+    await session.release();
+
+  }
+}
