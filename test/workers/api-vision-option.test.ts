@@ -72,6 +72,9 @@ describe('GET /v1/vision/manifest and /v1/models/{id}/files/{name}', () => {
     expect(m.set).toBe('fixtures');
     expect(m.config.entail).toMatchObject({ visionModel: 'mobileclip-s0-vision', textModel: 'mobileclip-s0-text' });
     expect(m.config.segment).not.toBeNull();
+    // Every model the stages name is listed, however a stage splits its model (OWL-ViT comes in parts).
+    expect(m.entries.map((e: any) => e.id)).toEqual(expect.arrayContaining(['mobileclip-s0-vision', 'mobileclip-s0-text', 'mobilesam-encoder']));
+    expect(m.entries.some((e: any) => e.role.startsWith('ground.'))).toBe(true);
     const keys = Object.keys(m.files);
     expect(keys).toEqual(expect.arrayContaining(['fixtures/mobileclip-s0-vision.onnx', 'fixtures/tokenizer.json', 'fixtures/tokenizer_config.json']));
     for (const key of keys) {
@@ -87,7 +90,7 @@ describe('GET /v1/vision/manifest and /v1/models/{id}/files/{name}', () => {
   });
 
   it('304 for If-None-Match with the ETag (graph and tokenizer), 200 for another one', async () => {
-    for (const url of ['/v1/models/owlvit-b32/files/owlvit-b32.onnx', '/v1/models/mobileclip-s0-text/files/tokenizer.json']) {
+    for (const url of ['/v1/models/mobilesam-encoder/files/mobilesam-encoder.onnx', '/v1/models/mobileclip-s0-text/files/tokenizer.json']) {
       const first = await app.request(url, { headers: auth }, fixtures);
       const etag = first.headers.get('etag')!;
       await first.arrayBuffer();
@@ -101,13 +104,13 @@ describe('GET /v1/vision/manifest and /v1/models/{id}/files/{name}', () => {
   });
 
   it('404 problems for an unknown model or file (a vision model has no tokenizer), 401 without a key', async () => {
-    for (const url of ['/v1/models/nope/files/x.onnx', '/v1/models/owlvit-b32/files/other.onnx', '/v1/models/mobileclip-s0-vision/files/tokenizer.json']) {
+    for (const url of ['/v1/models/nope/files/x.onnx', '/v1/models/mobilesam-encoder/files/other.onnx', '/v1/models/mobileclip-s0-vision/files/tokenizer.json']) {
       const res = await app.request(url, { headers: auth }, fixtures);
       expect(res.status, url).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect((await res.json<any>()).type).toMatch(/not-found$/);
     }
-    const anon = await app.request('/v1/models/owlvit-b32/files/owlvit-b32.onnx', {}, fixtures);
+    const anon = await app.request('/v1/models/mobilesam-encoder/files/mobilesam-encoder.onnx', {}, fixtures);
     expect(anon.status).toBe(401);
   });
 });
