@@ -12,7 +12,7 @@
 import { loadavg } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
-import { findChromium } from '../../test/browser/support/chromium';
+import { WEBGPU_FLAGS, findChromium } from '../../test/browser/support/chromium';
 import { startService } from '../../test/browser/support/service';
 import { SAMPLES } from '../../web/src/samples';
 
@@ -23,7 +23,6 @@ const arg = (name: string, dflt: number) => {
 const RUNS = arg('runs', 5);
 const SAMPLE = arg('sample', 0);
 const STAGES = ['entail_prepare', 'ground_prepare', 'segment_prepare', 'entail', 'ground', 'segment'];
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
 
 type Mode = 'server' | 'wasm' | 'webgpu';
 interface Outcome { cold: Record<string, number>; warm: Record<string, number>; note: string }

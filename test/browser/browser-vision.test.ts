@@ -2,15 +2,19 @@
  * "Run vision in this browser" in Debian's Chromium against the whole local service (wrangler dev, recorded LLM,
  * MODEL_SET=fixtures): the page's own run of the stages draws the same boxes and masks as the server's run of the
  * same post and image, the model files are fetched once and then come from the Cache API, and nothing leaves the
- * machine. The page is forced onto WASM (?backend=wasm) so the comparison does not depend on a GPU.
+ * machine. The page is forced onto WASM (?backend=wasm) so the main comparison does not depend on a GPU; the same
+ * comparison on WebGPU runs where Chromium's software adapter is given, and says so where it is not.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleDecode } from '../../shared/eval/rle';
-import { findChromium, isExternal } from './support/chromium';
-import { startService, type Service } from './support/service';
+import { WEBGPU_FLAGS, findChromium, isExternal } from './support/chromium';
+import { ROOT, startService, type Service } from './support/service';
 
 const CHROMIUM = findChromium();
+const SHOTS = join(ROOT, process.env.GMNER_SCREENSHOTS === 'docs' ? 'docs' : '.tmp/screenshots');
 
 interface Ent {
   text: string;
@@ -39,6 +43,20 @@ function maskMismatch(a: NonNullable<Ent['mask']>, b: NonNullable<Ent['mask']>):
   return union ? diff / union : 0;
 }
 
+/** The page's run found what the server's did: same entities and decisions, boxes within 1 px, masks within 1 %. */
+function expectSameVision(local: Raw, server: Raw): void {
+  expect(local.entities.map((e) => e.text)).toEqual(server.entities.map((e) => e.text));
+  server.entities.forEach((s, i) => {
+    const b = local.entities[i];
+    expect(b.groundable, s.text).toBe(s.groundable);
+    expect(Math.abs(b.entailment_score! - s.entailment_score!), s.text).toBeLessThan(1e-3);
+    if (!s.box) return expect(b.box, s.text).toBeNull();
+    for (const k of ['x1', 'y1', 'x2', 'y2'] as const) expect(Math.abs(b.box![k] - s.box[k]), `${s.text} ${k}`).toBeLessThanOrEqual(1);
+    expect(b.mask!.size).toEqual(s.mask!.size);
+    expect(maskMismatch(b.mask!, s.mask!), s.text).toBeLessThan(0.01);
+  });
+}
+
 describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
   let service: Service;
   let browser: Browser;
@@ -48,6 +66,7 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
   beforeAll(async () => {
     service = await startService();
     browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox'] });
+    mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
 
   afterAll(async () => {
@@ -55,8 +74,8 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
     await service?.close();
   });
 
-  async function newContext(): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
+  async function newContext(on: Browser = browser): Promise<BrowserContext> {
+    const context = await on.newContext({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
     await context.route('**/*', (route) => {
       const url = route.request().url();
       if (!isExternal(url)) return route.continue();
@@ -66,10 +85,10 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
     return context;
   }
 
-  async function open(context: BrowserContext): Promise<Page> {
+  async function open(context: BrowserContext, backend = 'wasm'): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${service.origin}/?backend=wasm`);
+    await page.goto(`${service.origin}/?backend=${backend}`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.fill('#key', service.key);
     await page.check('#masks');
@@ -104,16 +123,8 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
 
     const boxed = server.entities.filter((e) => e.box);
     expect(boxed.length).toBeGreaterThan(0);
-    expect(local.entities.map((e) => e.text)).toEqual(server.entities.map((e) => e.text));
-    server.entities.forEach((s, i) => {
-      const b = local.entities[i];
-      expect(b.groundable, s.text).toBe(s.groundable);
-      expect(Math.abs(b.entailment_score! - s.entailment_score!), s.text).toBeLessThan(1e-3);
-      if (!s.box) return expect(b.box, s.text).toBeNull();
-      for (const k of ['x1', 'y1', 'x2', 'y2'] as const) expect(Math.abs(b.box![k] - s.box[k]), `${s.text} ${k}`).toBeLessThanOrEqual(1);
-      expect(b.mask!.size).toEqual(s.mask!.size);
-      expect(maskMismatch(b.mask!, s.mask!), s.text).toBeLessThan(0.01);
-    });
+    expectSameVision(local, server);
+    await page.screenshot({ path: join(SHOTS, 'demo-browser-vision.png') });
     const figure = page.locator('#figure');
     expect(Number(await figure.getAttribute('data-boxes'))).toBe(boxed.length);
     expect(Number(await figure.getAttribute('data-masks'))).toBe(server.entities.filter((e) => e.mask).length);
@@ -148,4 +159,26 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('on WebGPU (Chromium\'s software adapter) draws the same boxes and masks too, where an adapter is given', async (ctx) => {
+    const gpu = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox', ...WEBGPU_FLAGS] });
+    try {
+      const context = await newContext(gpu);
+      const page = await open(context, 'webgpu');
+      const adapter = await page.evaluate('navigator.gpu ? navigator.gpu.requestAdapter().then((a) => !!a) : false');
+      if (!adapter || !(await page.evaluate("'Suspending' in WebAssembly"))) {
+        console.warn('[browser-vision] WebGPU test skipped: no adapter (or no JSPI) in this Chromium with', WEBGPU_FLAGS.join(' '));
+        return ctx.skip();
+      }
+      const server = await runOnce(page, false);
+      const local = await runOnce(page, true);
+      expect(local.browser?.backend).toBe('webgpu');
+      expect(await page.textContent('#backend')).toContain('WebGPU');
+      expectSameVision(local, server);
+      expect(external).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await gpu.close();
+    }
+  }, 240_000);
 });

@@ -18,3 +18,6 @@ export function isExternal(url: string): boolean {
   if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return false;
   return !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
 }
+
+/** Chromium's software WebGPU adapter (SwiftShader): slow, but the same WebGPU code path as a real GPU. */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
