@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleDecode } from '../../shared/eval/rle';
-import { WEBGPU_FLAGS, findChromium, isExternal } from './support/chromium';
+import { WEBGPU_FLAGS, findChromium, offlineContext } from './support/chromium';
 import { ROOT, startService, type Service } from './support/service';
 
 const CHROMIUM = findChromium();
@@ -74,16 +74,7 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
     await service?.close();
   });
 
-  async function newContext(on: Browser = browser): Promise<BrowserContext> {
-    const context = await on.newContext({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (!isExternal(url)) return route.continue();
-      external.push(url);
-      return route.abort('blockedbyclient');
-    });
-    return context;
-  }
+  const newContext = (on: Browser = browser) => offlineContext(on, external);
 
   async function open(context: BrowserContext, backend = 'wasm'): Promise<Page> {
     const page = await context.newPage();
