@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
-import { freePort } from './test/setup/free-ports';
-import type { TestPorts } from './test/setup/ports';
+import { freePort } from './test/setup/free-ports.ts';
+import type { TestPorts } from './test/setup/ports.ts';
 
 // D1 schema for the workerd tests: test/support/accounts.ts applies it to each file's isolated DB.
 const d1Migrations = await readD1Migrations('./infra/migrations');

@@ -17,11 +17,16 @@ export function problemResponse(c: Context<AppEnv>, kind: ProblemKind, detail: s
  */
 export function logProblemCause(requestId: string | undefined, err: ProblemError): void {
   if (err.status < 500 || err.cause === undefined) return;
+  console.error(JSON.stringify({ level: 'error', request_id: requestId, problem: err.kind, detail: err.message, cause: causeChain(err.cause) }));
+}
+
+/** An error and up to three of its causes (Node's fetch keeps the socket error in `cause`), as log text. */
+export function causeChain(first: unknown): string[] {
   const causes: string[] = [];
-  for (let e: unknown = err.cause; e !== undefined && causes.length < 4; e = (e as { cause?: unknown })?.cause) {
+  for (let e: unknown = first; e !== undefined && e !== null && causes.length < 4; e = (e as { cause?: unknown }).cause) {
     causes.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   }
-  console.error(JSON.stringify({ level: 'error', request_id: requestId, problem: err.kind, detail: err.message, cause: causes }));
+  return causes;
 }
 
 export function errorResponse(c: Context<AppEnv>, err: unknown): Response {

@@ -3,6 +3,7 @@
  * used to refuse early, never trusted), time (one deadline for redirects, headers and body) and
  * redirects (followed by hand so every Location passes the URL policy again).
  */
+import { describeNetFailure } from '../net-failure';
 import { ProblemError } from '../problems';
 import { checkImageUrl } from './url-policy';
 
@@ -45,7 +46,8 @@ export async function fetchImage(rawUrl: string, limits: FetchLimits, fetchFn: F
       }
       if (!res.ok) {
         discard(res);
-        throw failed(`The image host ${url.host} answered ${res.status}${res.statusText ? ` ${res.statusText.slice(0, 60)}` : ''}.`, { status: res.status });
+        // The host's reason phrase is its own text: logged, not shown.
+        throw failed(`The image host ${url.host} answered HTTP ${res.status}.`, { upstream_status: res.status }, new Error(`HTTP ${res.status} ${res.statusText}`));
       }
       const declared = Number(res.headers.get('content-length'));
       if (declared > limits.maxBytes) {
@@ -60,7 +62,7 @@ export async function fetchImage(rawUrl: string, limits: FetchLimits, fetchFn: F
       throw new ProblemError('image-fetch-timeout', `The image host ${url.host} did not deliver the image within ${limits.timeoutMs} ms.`, { cause: e });
     }
     if (e instanceof ProblemError || signal?.aborted) throw e;
-    throw failed(`Could not fetch the image from ${url.host}: ${(e as Error)?.message ?? String(e)}.`, {}, e);
+    throw failed(`Could not fetch the image from ${url.host}: ${describeNetFailure(e)}.`, {}, e);
   } finally {
     stop.dispose();
   }

@@ -11,6 +11,7 @@
 import { withDeadline } from '../deadline';
 import type { RgbaImage } from '../image/types';
 import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../pipeline/contracts';
+import { describeNetFailure } from '../net-failure';
 import { PROBLEMS, PROBLEM_BASE, ProblemError, isProblem, type ProblemKind } from '../problems';
 import { problemFromRpc } from '../rpc-errors';
 import type { StageKind } from './http-app';
@@ -66,9 +67,13 @@ export function httpStage<K extends StageKind>(kind: K, baseUrl: string, opts: R
   const doFetch: Fetch = opts.fetch ?? ((i, init) => fetch(i, init));
   const ms = opts.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
   const name = opts.name ?? 'url';
+  // The deadline covers the whole answer, body included: a host that sends headers and then stalls is a 504 too.
   const send = (path: string, body: unknown) =>
-    withDeadline(ms, `the ${kind} host (${name}) ${path}`, kind, (signal) => post(kind, name, baseUrl, path, body, doFetch, signal));
-  const results = async <T>(res: Promise<Response>): Promise<T> => ((await (await res).json()) as { results: T }).results;
+    withDeadline(ms, `the ${kind} host (${name}) ${path}`, kind, async (signal) => {
+      const text = await (await post(kind, name, baseUrl, path, body, doFetch, signal)).text();
+      return text ? JSON.parse(text) : undefined; // prepare answers with no body
+    });
+  const results = async <T>(answer: Promise<unknown>): Promise<T> => ((await answer) as { results: T }).results;
   const method = kind === 'segment'
     ? (image: RgbaImage, key: string, boxes: Box[], output: { width: number; height: number }) => results(send('/v1/segment', { image: imageToWire(image), image_key: key, boxes, output }))
     : (image: RgbaImage, key: string, expressions: string[]) => results(send(`/v1/${kind}`, { image: imageToWire(image), image_key: key, expressions }));
@@ -86,8 +91,8 @@ async function post(kind: StageKind, name: string, base: string, path: string, b
     res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
   } catch (e) {
     if (isProblem(e)) throw e;
-    // the URL stays in the server's log (cause), not in the answer's detail
-    throw new ProblemError('stage-failed', `the ${kind} host (${name}) could not be reached: ${(e as Error).message}`, { extensions: { dependency: kind }, cause: e });
+    // the URL and the socket's own words stay in the server's log (cause), not in the answer's detail
+    throw new ProblemError('stage-failed', `the ${kind} host (${name}) could not be reached: ${describeNetFailure(e)}`, { extensions: { dependency: kind }, cause: e });
   }
   if (res.ok) return res;
   // The host speaks problem+json: keep its kind (e.g. model-over-budget) and detail.

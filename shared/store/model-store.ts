@@ -5,6 +5,8 @@
  */
 import { ProblemError } from '../problems';
 import type { ModelEntry, ModelFile } from '../onnx/manifest-types';
+import { urlForDisplay } from '../net-failure';
+import { describeStoreFailure } from './failure';
 import type { ObjectStore } from './object-store';
 import type { OriginSource } from './origin';
 import { sha256Hex } from './sha256';
@@ -73,7 +75,7 @@ export class ModelStore {
     if (!pinned && !this.opts.trustOnFirstUse) throw unpinned(entry, file); // before spending a download on it
     this.originFetches++;
     const bytes = await origin.fetch(entry, file);
-    const actual = await verify(entry, file, bytes, pinned, url, !!bucket);
+    const actual = await verify(entry, file, bytes, pinned, urlForDisplay(url), !!bucket);
     if (bucket) await this.guard(entry, `storing ${file.key} in ${bucket.location}`, () => bucket.put(file.key, bytes, actual));
     return bytes;
   }
@@ -94,7 +96,7 @@ export class ModelStore {
       return await work();
     } catch (e) {
       if (e instanceof ProblemError) throw e;
-      throw new ProblemError('model-store-failed', `Model "${entry.id}": ${what} failed: ${(e as Error).message ?? e}`, { extensions: { model: entry.id }, cause: e });
+      throw new ProblemError('model-store-failed', `Model "${entry.id}": ${what} failed: ${describeStoreFailure(e)}.`, { extensions: { model: entry.id }, cause: e });
     }
   }
 }

@@ -2,6 +2,7 @@
  * Where a model file comes from when the bucket does not have it: the published file over HTTP (its pinned URL, or
  * MODEL_ORIGIN_BASE + key), or, for fixtures, the generator.
  */
+import { describeNetFailure, urlForDisplay } from '../net-failure';
 import { ProblemError } from '../problems';
 import type { ModelEntry, ModelFile } from '../onnx/manifest-types';
 
@@ -24,22 +25,28 @@ export function httpOrigin(opts: HttpOriginOptions = {}): OriginSource {
   const base = opts.base && (opts.base.endsWith('/') ? opts.base : `${opts.base}/`);
   const locate = (file: ModelFile) => (base ? base + file.key : file.origin);
   return {
-    description: base ? `origin ${base}` : 'published origin URLs',
+    description: base ? `origin ${urlForDisplay(base)}` : 'published origin URLs',
     locate,
     async fetch(entry, file) {
       const url = locate(file);
       if (!url) throw new ProblemError('model-store-failed', `Model "${entry.id}": file ${file.key} has no origin URL and MODEL_ORIGIN_BASE is not set.`, { extensions: { model: entry.id, key: file.key } });
+      const shown = urlForDisplay(url);
       let res: Response;
       try {
         res = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 300_000) });
       } catch (e) {
-        throw new ProblemError('model-store-failed', `Model "${entry.id}": downloading ${url} failed: ${(e as Error).message}`, { extensions: { model: entry.id, url }, cause: e });
+        throw new ProblemError('model-store-failed', `Model "${entry.id}": downloading ${shown} failed: ${describeNetFailure(e)}.`, { extensions: { model: entry.id, url: shown }, cause: e });
       }
       if (!res.ok) {
         await res.body?.cancel();
-        throw new ProblemError('model-store-failed', `Model "${entry.id}": downloading ${url} answered HTTP ${res.status}.`, { extensions: { model: entry.id, url, upstream_status: res.status } });
+        const kind = res.status === 404 ? ' (not found)' : res.status === 401 || res.status === 403 ? ' (access denied)' : '';
+        throw new ProblemError('model-store-failed', `Model "${entry.id}": downloading ${shown} answered HTTP ${res.status}${kind}.`, { extensions: { model: entry.id, url: shown, upstream_status: res.status } });
       }
-      return new Uint8Array(await res.arrayBuffer());
+      try {
+        return new Uint8Array(await res.arrayBuffer());
+      } catch (e) {
+        throw new ProblemError('model-store-failed', `Model "${entry.id}": downloading ${shown} broke off: ${describeNetFailure(e)}.`, { extensions: { model: entry.id, url: shown }, cause: e });
+      }
     },
   };
 }

@@ -4,6 +4,7 @@
  * default CRC32 headers (ecosystem.md §2.6).
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { urlForDisplay } from '../net-failure';
 import { ensureDomParser } from './dom-parser';
 import type { ObjectStore } from './object-store';
 
@@ -26,7 +27,8 @@ export function s3ObjectStore(cfg: S3Config): ObjectStore {
   });
   return {
     kind: 's3',
-    location: `s3://${cfg.bucket} at ${cfg.endpoint}`,
+    // shown in problems and /v1/models: an endpoint may carry credentials in its userinfo or query
+    location: `s3://${cfg.bucket} at ${urlForDisplay(cfg.endpoint)}`,
     async get(key) {
       await ensureDomParser();
       try {

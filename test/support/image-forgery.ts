@@ -3,6 +3,10 @@
  * scripts/measure/lying-jpeg.ts: plain byte surgery, no codec, so Node scripts can import it too
  * (images.ts imports wasm modules only workerd loads).
  */
+import { crc32 } from '../../shared/vision/png-encode';
+
+/** PNG chunk checksums: the encoder's own (png-encode.ts has no wasm imports, so Node can load it). */
+export { crc32 };
 
 /** A copy of the JPEG whose SOF0 claims another size (the scan data stays that of the real size). */
 export function withSofSize(jpeg: Uint8Array, width: number, height: number): Uint8Array {
@@ -14,18 +18,6 @@ export function withSofSize(jpeg: Uint8Array, width: number, height: number): Ui
     }
   }
   throw new Error('no SOF marker');
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 export const concat = (...parts: ArrayLike<number>[]) => {

@@ -36,6 +36,16 @@ describe('request identity', () => {
     expect(rows[0]).toMatchObject({ request_id: ours, client_request_id: 'client-chosen-1' });
     const line = logs.map((l) => { try { return JSON.parse(l); } catch { return null; } }).find((l) => l?.path === '/v1/recognize');
     expect(line).toMatchObject({ request_id: ours, client_request_id: 'client-chosen-1' });
+    // GET /v1/usage returns both, and a request sent without X-Request-Id has null there.
+    const ctx2 = createExecutionContext();
+    await (await app.request('/v1/recognize', post(await recognizeBody(), k.auth), e, ctx2)).arrayBuffer();
+    await waitOnExecutionContext(ctx2);
+    const usage = await app.request('/v1/usage', { headers: k.auth }, e);
+    expect(usage.status).toBe(200);
+    const records = (await usage.json<any>()).records;
+    expect(records).toHaveLength(2);
+    expect(records.find((r: any) => r.request_id === ours)).toMatchObject({ client_request_id: 'client-chosen-1' });
+    expect(records.find((r: any) => r.request_id !== ours)).toMatchObject({ client_request_id: null });
   });
 
   it('an Idempotency-Key used for an event stream is not replayed to a JSON request (422 idempotency-mismatch)', async () => {

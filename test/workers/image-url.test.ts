@@ -139,17 +139,28 @@ describe('fetchImage', () => {
     expect(o.asked).toEqual(['https://a.example/1']);
   });
 
-  it('upstream non-2xx is image-fetch-failed naming host and status', async () => {
-    const o = origin({ 'https://a.example/x': () => new Response('gone', { status: 410, statusText: 'Gone' }) });
+  it("upstream non-2xx is image-fetch-failed naming host and status; the host's reason phrase stays in the cause", async () => {
+    const o = origin({ 'https://a.example/x': () => new Response('gone', { status: 410, statusText: 'Gone to 10.0.0.7' }) });
     const p = await failure(fetchImage('https://a.example/x', LIMITS, o.fetchFn));
     expect([p.kind, p.status]).toEqual(['image-fetch-failed', 502]);
-    expect(p.message).toBe('The image host a.example answered 410 Gone.');
+    expect(p.message).toBe('The image host a.example answered HTTP 410.');
+    // The answer's status is ours (502); the host's is an extension.
+    expect(p.toBody()).toMatchObject({ status: 502, upstream_status: 410 });
+    expect(String((p.cause as Error).message)).toMatch(/410 Gone to 10\.0\.0\.7/);
   });
 
-  it('a network error is image-fetch-failed', async () => {
-    const p = await failure(fetchImage('https://a.example/x', LIMITS, async () => { throw new TypeError('Network connection lost.'); }));
+  it.each([
+    ['Node: connect ECONNREFUSED', new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.3:443'), { code: 'ECONNREFUSED' }) }), 'the connection was refused'],
+    ['Node: getaddrinfo ENOTFOUND', new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND a.example'), { code: 'ENOTFOUND' }) }), 'the host name did not resolve'],
+    ['workerd: connection lost', new Error('Network connection lost.'), 'the connection failed or was lost'],
+    ['workerd: internal error', new Error('internal error; reference = 9mjpijiuapqtcjk8q6evijr1'), 'the connection failed'],
+    ['TLS', new Error('unable to verify the first certificate'), 'the TLS handshake failed'],
+  ])('a network error (%s) is image-fetch-failed saying what failed; the raw text is only the cause', async (_, raw, words) => {
+    const p = await failure(fetchImage('https://a.example/x', LIMITS, async () => { throw raw; }));
     expect(p.kind).toBe('image-fetch-failed');
-    expect(p.message).toMatch(/a\.example: Network connection lost/);
+    expect(p.message).toBe(`Could not fetch the image from a.example: ${words}.`);
+    expect(p.message).not.toMatch(/10\.0\.0\.3|reference|ECONN|fetch failed|certificate/);
+    expect(p.cause).toBe(raw);
   });
 
   it('Content-Length over the cap is refused before reading', async () => {

@@ -194,11 +194,24 @@ describe('the job consumer', () => {
     const { env: e, queue } = jobsEnv({ behaviour: 'fail503', extra: { LLM_MAX_RETRIES: '0' } });
     const cb = inbox('llm-down');
     const { id } = await submit(e, { callback_url: cb.url }, k);
-    const rounds = await drain(e, queue);
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (...a: unknown[]) => (errors.push(a.map(String).join(' ')), error(...a));
+    let rounds: Awaited<ReturnType<typeof drain>>;
+    try {
+      rounds = await drain(e, queue);
+    } finally {
+      console.error = error;
+    }
     expect(rounds.at(-1)!.queue).toBe(DLQ);
     const job = await getJob(e, id, k);
     expect(job.status).toBe('failed');
     expect(job.attempts).toBe(9);
+    // The provider's own words are not in the detail but in the log, under the job id.
+    const logged = errors.map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter((l) => l?.request_id === id);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]).toMatchObject({ level: 'error', problem: job.error.type.slice(job.error.type.lastIndexOf('/') + 1), detail: job.error.detail });
+    expect(logged[0].cause.length).toBeGreaterThan(0);
     expect(job.error.status).toBeGreaterThanOrEqual(500);
     expect(job.error.type).toMatch(/llm-/);
     const deliveries = await received(cb.name);

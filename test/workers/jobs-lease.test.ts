@@ -116,14 +116,18 @@ describe('the Cron Trigger', () => {
     const b = await submit(e, k);
     queue.messages.length = 0;
     for (const id of [a.id, b.id]) await claimJob(db, id, 1000);
-    await db.prepare("UPDATE jobs SET lease_until = ?, attempts = 9 WHERE id = ?").bind(ago(1000), b.id).run();
-    await db.prepare('UPDATE jobs SET lease_until = ? WHERE id = ?').bind(ago(1000), a.id).run();
+    // claimed when due, 2 s ago, with leases that ran out 1 s ago
+    await db.prepare("UPDATE jobs SET due_at = ?, lease_until = ?, attempts = 9 WHERE id = ?").bind(ago(2000), ago(1000), b.id).run();
+    await db.prepare('UPDATE jobs SET due_at = ?, lease_until = ? WHERE id = ?').bind(ago(2000), ago(1000), a.id).run();
     expect(await reserved(k)).toBe(2);
     await cron(e);
     expect(queue.messages.map((m) => m.body)).toEqual([{ v: 1, job_id: a.id }]);
     expect(await row(b.id)).toMatchObject({ status: 'failed' });
     expect(JSON.parse((await row(b.id)).error)).toMatchObject({ status: 500 });
     expect(await reserved(k)).toBe(1);
+    // re-sent once, not on every cron run while the message waits
+    await cron(e);
+    expect(queue.messages).toHaveLength(1);
     await drain(e, queue);
     expect((await row(a.id)).status).toBe('succeeded');
     expect(await reserved(k)).toBe(0);

@@ -61,6 +61,20 @@ describe('quotas for jobs and batches', () => {
     expect((await usageRows(k.id)).reduce((n, r) => n + r.units, 0)).toBe(3);
   });
 
+  it('concurrent batches reserve their whole cost at admission: 20 batches of 2 against a quota of 10 accept exactly 5', async () => {
+    // Reserving 1 at admission and growing to 2 in the route let every batch hold a unit the others needed:
+    // all 20 were refused and nothing was billed (found by npm run bench -- load).
+    const k = await issueKey({ name: 'batch-concurrent', quota: 10 });
+    const { env: e, queue } = jobsEnv();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => batch(e, k, 2)));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect(await used(k)).toEqual({ used: 0, reserved: 10 });
+    await drain(e, queue);
+    expect(await used(k)).toEqual({ used: 10, reserved: 0 });
+  });
+
   it('a job that fails through our fault (dead-lettered) gives its unit back: not billed', async () => {
     const k = await issueKey({ name: 'jobs-release', quota: 1 });
     const { env: e, queue } = jobsEnv({ behaviour: 'fail503', extra: { LLM_MAX_RETRIES: '0' } });

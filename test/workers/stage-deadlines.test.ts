@@ -11,6 +11,7 @@ import { createApp } from '../../functions/api/app';
 import { EntailService } from '../../functions/entail/index';
 import type { Entailment } from '../../shared/pipeline/contracts';
 import { ProblemError } from '../../shared/problems';
+import { problemFromRpc, rpcCallee } from '../../shared/rpc-errors';
 import { httpStage, rpcStage, type EntailRpc } from '../../shared/stages/remote';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey } from '../support/accounts';
@@ -74,11 +75,21 @@ describe('remote stage deadlines through the api', () => {
     const p = await res.json<any>();
     expect(p.type).toBe('https://gmner.dev/problems/stage-failed');
     expect(p.dependency).toBe('entail');
-    expect(p.detail).toMatch(/Network connection lost/);
+    expect(p.detail).toMatch(/ENTAIL_SERVICE.*failed \(the Worker crashed or the binding broke\)/);
+    // the callee's own words stay in our logs (the problem's cause), not in the answer
+    expect(p.detail).not.toMatch(/Network connection lost/);
   });
 });
 
 describe('problems across the binding', () => {
+  it('an exception that is not a problem crosses as a plain failure: its text (ORT build paths, sockets) stays in the callee', async () => {
+    const raw = await rpcCallee(async () => { throw new Error('ERROR_CODE: 6 /mnt/vss/_work/onnxruntime/core/framework/x.cc'); }).catch((e) => e as Error);
+    expect(raw.message).toBe('[problem:stage-failed] failed (its own log has the error)');
+    const p = problemFromRpc(raw, 'the Worker hosting model "m"', 'm');
+    expect(p.kind).toBe('stage-failed');
+    expect(p.message).not.toMatch(/mnt|ERROR_CODE/);
+  });
+
   it('a problem raised in the stage Worker arrives with its kind (model-over-budget), not as stage-failed', async () => {
     const svc = new EntailService(createExecutionContext(), { MODEL_SET: 'fixtures', MODEL_STORE: 'origin', MEMORY_BUDGET_MB: '1' });
     const raw = await svc.entail({ width: 8, height: 8, data: new Uint8Array(256) }, 'k', ['x']).catch((e) => e);
@@ -101,5 +112,12 @@ describe('problems across the binding', () => {
     expect((err as ProblemError).status).toBe(504);
     expect((err as ProblemError).message).not.toContain('internal-host');
     expect(aborted).toBeInstanceOf(ProblemError);
+  });
+
+  it('over HTTP the deadline covers the body too: a host that sends its headers and then stalls is a 504', async () => {
+    const stalls = (async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"results": [')) }), { status: 200 })) as typeof fetch;
+    const stage = httpStage('entail', 'https://internal-host/', { name: 'ENTAIL_URL', timeoutMs: 100, fetch: stalls });
+    const err = await stage.entail({ width: 1, height: 1, data: new Uint8Array(4) }, 'k', ['x']).catch((e) => e);
+    expect((err as ProblemError).kind).toBe('stage-timeout');
   });
 });

@@ -17,6 +17,7 @@ import { wantsEventStream } from '../stream';
 import { KEY_PATTERN, findKey, sha256Hex, type ApiKeyRow } from './keys';
 import { QUOTA_POLICY, accountingConfig, limitHeaders, type AccountingConfig } from './limits';
 import { MAX_STORED_BODY, type Admission, type ApiKeyMeter, type StoredResponse } from './meter';
+import { MAX_BATCH_ITEMS } from '../jobs/schemas';
 import { accountsDb, insertUsage, isBillableStatus, jobHoldsOf, meterFor } from './usage';
 
 /** POST routes billed by this middleware without saying so themselves (1 unit per request). */
@@ -49,10 +50,11 @@ export function accounting(): MiddlewareHandler<AppEnv> {
     }
 
     const meter = meterFor(c.env, key.id);
+    const cost = post ? await declaredCost(c) : 0;
     let a: Admission;
     try {
       a = (await meter.admit({
-        rateLimit: key.rate_limit ?? cfg.rateLimit, rateWindowSeconds: cfg.rateWindowSeconds, quota: key.quota, reserve: post ? 1 : 0, idempotency: idem,
+        rateLimit: key.rate_limit ?? cfg.rateLimit, rateWindowSeconds: cfg.rateWindowSeconds, quota: key.quota, reserve: cost, idempotency: idem,
       })) as Admission;
     } catch (e) {
       throw new ProblemError('accounts-unavailable', 'The rate limiter did not answer; retry shortly.', { retryAfter: 1, cause: e });
@@ -65,7 +67,7 @@ export function accounting(): MiddlewareHandler<AppEnv> {
     switch (a.outcome) {
       case 'rate-limited':
       case 'quota-exceeded':
-        return withLimits(errorResponse(c, refusal(a)));
+        return withLimits(errorResponse(c, a.outcome === 'quota-exceeded' && cost > 1 ? costRefusal(cost, a.limits.quota?.remaining ?? 0, key.quota, a.retryAfter) : refusal(a)));
       case 'in-flight':
         return withLimits(problemResponse(c, 'idempotency-conflict', 'A request with this Idempotency-Key is still being processed; retry after it completes to get its answer.', {}, 1));
       case 'mismatch':
@@ -78,11 +80,7 @@ export function accounting(): MiddlewareHandler<AppEnv> {
       const admission = a.admission;
       c.set('reserveUnits', async (units) => {
         const r = await meter.extend({ admission, units, quota: key.quota });
-        if (!r.ok) {
-          throw new ProblemError('quota-exceeded', `This request costs ${units} units; this key has ${r.remaining} of its quota of ${key.quota} left this month (UTC). It renews in ${r.retryAfter} s.`, {
-            retryAfter: r.retryAfter, extensions: { 'violated-policies': [QUOTA_POLICY], cost_units: units, remaining_units: r.remaining },
-          });
-        }
+        if (!r.ok) throw costRefusal(units, r.remaining, key.quota, r.retryAfter);
       });
       c.set('jobHolds', jobHoldsOf(meter, admission));
     }
@@ -90,6 +88,29 @@ export function accounting(): MiddlewareHandler<AppEnv> {
     for (const [k, v] of Object.entries(limits)) c.header(k, v);
     if (post) await settle(c, meter, a.admission, key, idem, cfg);
   };
+}
+
+/**
+ * What a POST may cost, reserved at admission. A batch declares it: one unit per item. Reserving it at once, not
+ * 1 at admission and the rest later, keeps concurrent batches from each holding a unit that the others need to
+ * grow into (20 batches of 2 against a quota of 10 were all refused, none billed). The route still confirms the
+ * count after validation (`reserveUnits`); a body that does not parse reserves 1 and is refused there.
+ */
+async function declaredCost(c: Ctx): Promise<number> {
+  if (c.req.path !== '/v1/batch') return 1;
+  try {
+    const items = ((await c.req.json()) as { items?: unknown }).items;
+    return Array.isArray(items) ? Math.min(Math.max(items.length, 1), MAX_BATCH_ITEMS) : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** The 429 problem of a request that costs more units than the quota has left. */
+function costRefusal(units: number, remaining: number, quota: number | null, retryAfter: number): ProblemError {
+  return new ProblemError('quota-exceeded', `This request costs ${units} units; this key has ${remaining} of its quota of ${quota} left this month (UTC). It renews in ${retryAfter} s.`, {
+    retryAfter, extensions: { 'violated-policies': [QUOTA_POLICY], cost_units: units, remaining_units: remaining },
+  });
 }
 
 /** The 429 problem of a refused admission (rate or quota), for the middleware and the inbound hooks. */

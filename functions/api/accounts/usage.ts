@@ -121,7 +121,7 @@ export interface UsageQuery {
 }
 
 export interface UsagePage {
-  records: Omit<StoredUsage, 'key_id' | 'client_request_id'>[];
+  records: Omit<StoredUsage, 'key_id'>[];
   totals: { requests: number; units: number; llm_tokens: number; model_ms: number };
   next_cursor: string | null;
 }
@@ -141,10 +141,10 @@ export function decodeCursor(cursor: string): [string, string] | null {
 export async function queryUsage(db: D1Database, keyId: string, q: UsageQuery): Promise<UsagePage> {
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   const page = after
-    ? db.prepare(`SELECT id, request_id, route, units, llm_tokens, model_ms, status, outcome, created_at FROM usage_records
+    ? db.prepare(`SELECT id, request_id, client_request_id, route, units, llm_tokens, model_ms, status, outcome, created_at FROM usage_records
                   WHERE key_id = ? AND created_at >= ? AND created_at < ? AND (created_at, id) > (?, ?)
                   ORDER BY created_at, id LIMIT ?`).bind(keyId, q.from, q.to, after[0], after[1], q.limit + 1)
-    : db.prepare(`SELECT id, request_id, route, units, llm_tokens, model_ms, status, outcome, created_at FROM usage_records
+    : db.prepare(`SELECT id, request_id, client_request_id, route, units, llm_tokens, model_ms, status, outcome, created_at FROM usage_records
                   WHERE key_id = ? AND created_at >= ? AND created_at < ?
                   ORDER BY created_at, id LIMIT ?`).bind(keyId, q.from, q.to, q.limit + 1);
   const totals = db.prepare(`SELECT COUNT(*) AS requests, COALESCE(SUM(units), 0) AS units, COALESCE(SUM(llm_tokens), 0) AS llm_tokens,

@@ -20,6 +20,7 @@ import { holdJobUnit, jobHoldId, recordUsage, releaseJobUnit } from '../accounts
 import { isBillableStatus } from '../accounts/usage';
 import { modelTime } from '../accounts/middleware';
 import type { ApiBindings } from '../env';
+import { logProblemCause } from '../problem';
 import { recognizePost } from '../recognize-service';
 import { jobsConfig, retryDelay, type JobsConfig } from './config';
 import { callbackBody, deliverCallback } from './delivery';
@@ -96,6 +97,9 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
         await storeOutcome(db, id, await placeResult(env, id, JSON.stringify(answer), cfg.resultInlineMaxBytes));
         log('info', { job_id: id, attempt, event: 'pipeline done', duration_ms: Math.round(performance.now() - started), entities: answer.entities.length });
       } catch (e) {
+        // The detail is clean; what the upstream said (LLM error body, socket text) goes to the log under the job id.
+        if (isProblem(e)) logProblemCause(id, e);
+        else log('error', { job_id: id, attempt, event: 'pipeline crashed', error: String((e as Error)?.stack ?? e) });
         const problem = asProblem(e, id);
         if (problem.status >= 500) {
           const delaySeconds = retryDelay(cfg, attempt, (e as ProblemError)?.retryAfter ?? null);
@@ -122,7 +126,7 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
   const r = await deliverCallback(job, key.webhook_secret, cfg, body);
   const at = new Date().toISOString();
   await noteCallbackAttempt(db, id, { status: r.status, error: r.ok ? null : r.error, at, delivered: r.ok });
-  log(r.ok ? 'info' : 'warn', { job_id: id, attempt, event: r.ok ? 'callback delivered' : 'callback failed', status: r.status, ...(r.ok ? {} : { error: r.error }) });
+  log(r.ok ? 'info' : 'warn', { job_id: id, attempt, event: r.ok ? 'callback delivered' : 'callback failed', status: r.status, ...(r.ok ? {} : { error: r.error, cause: r.cause }) });
   if (r.ok) {
     await finishJob(db, id, hasResult(job) ? 'succeeded' : 'failed');
     return { done: true };
@@ -204,14 +208,15 @@ export function routeOf(origin: string): string {
 }
 
 function callbackProblem(job: JobRow, attempts: number, status: number | null, lastError: string, requestId: string): ProblemBody {
-  return problemBody('callback-failed', `The callback to ${job.callback_url} was not acknowledged after ${attempts} attempt(s); the last: ${lastError}.${job.result ? ' The result is stored here.' : ''}`, requestId, {
+  return problemBody('callback-failed', `The callback to ${job.callback_url} was not acknowledged after ${attempts} attempt(s); the last: ${lastError}.${hasResult(job) ? ' The result is stored here.' : ''}`, requestId, {
     callback_status: status,
   });
 }
 
 function asProblem(e: unknown, requestId: string): ProblemBody {
   if (isProblem(e)) return e.toBody(requestId);
-  return problemBody('internal', `The job failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, requestId);
+  // Not a problem: an exception of ours, whose text is for the log (written by the caller), never for the client.
+  return problemBody('internal', 'The job failed unexpectedly; the service log has the error under the job id.', requestId);
 }
 
 function jobIdOf(body: unknown): string | null {

@@ -4,7 +4,9 @@
  * only (its `timestamp` is when the outcome was stored), so every attempt sends the same bytes under the
  * same `webhook-id`; only `webhook-timestamp` and the signature change per attempt.
  */
+import { describeNetFailure } from '../../../shared/net-failure';
 import { problemBody } from '../../../shared/problems';
+import { causeChain } from '../problem';
 import { checkCallbackUrl } from './callback-url';
 import type { JobsConfig } from './config';
 import { signWebhook } from './signing';
@@ -14,8 +16,11 @@ export const USER_AGENT = 'gmner-webhooks/1';
 
 export type DeliveryResult =
   | { ok: true; status: number }
-  /** `gone`: 410 or a URL now refused: do not retry. `retryAfter`: the receiver's Retry-After, seconds. */
-  | { ok: false; status: number | null; error: string; retryAfter: number | null; gone: boolean };
+  /**
+   * `gone`: 410 or a URL now refused: do not retry. `retryAfter`: the receiver's Retry-After, seconds.
+   * `error` is shown to the client (the job's `callback.last_error`); `cause`, the socket layer's own words, only logged.
+   */
+  | { ok: false; status: number | null; error: string; retryAfter: number | null; gone: boolean; cause?: string };
 
 /** The callback body of a job whose outcome is stored. */
 export function callbackBody(job: JobRow, maxBytes: number): string {
@@ -66,7 +71,7 @@ export async function deliverCallback(job: JobRow, secret: string, cfg: JobsConf
   } catch (e) {
     const err = e as Error;
     const timeout = err?.name === 'TimeoutError' || err?.name === 'AbortError';
-    return { ok: false, status: null, error: timeout ? `no answer within ${cfg.callbackTimeoutMs} ms` : `request failed: ${err?.message ?? String(e)}`, retryAfter: null, gone: false };
+    return { ok: false, status: null, error: timeout ? `no answer within ${cfg.callbackTimeoutMs} ms` : `request failed: ${describeNetFailure(e)}`, retryAfter: null, gone: false, cause: causeChain(e).join(' <- ') };
   }
   // The receiver's answer body is not used; do not keep the connection busy reading it.
   await res.body?.cancel().catch(() => undefined);

@@ -32,9 +32,10 @@ export async function sweepJobs(env: ApiBindings, cfg: JobsConfig, now = Date.no
   const stuckBefore = new Date(now - cfg.stuckAfterSeconds * 1000).toISOString();
   const { results } = await db
     .prepare(`SELECT id, key_id, status, attempts, billed FROM jobs
-              WHERE (status = 'queued' AND due_at <= ?) OR (status = 'running' AND (lease_until IS NULL OR lease_until <= ?))
+              WHERE (status = 'queued' AND due_at <= ?)
+                 OR (status = 'running' AND ((lease_until <= ? AND due_at <= lease_until) OR ((lease_until IS NULL OR lease_until <= ?) AND due_at <= ?)))
               ORDER BY due_at LIMIT ?`)
-    .bind(stuckBefore, t, PAGE).all<{ id: string; key_id: string; status: string; attempts: number; billed: number }>();
+    .bind(stuckBefore, t, t, stuckBefore, PAGE).all<{ id: string; key_id: string; status: string; attempts: number; billed: number }>();
   const report: SweepReport = { requeued: [], failed: [] };
   for (const j of results) {
     if (j.status === 'running' && j.attempts >= MAX_ATTEMPTS) {
@@ -50,7 +51,8 @@ export async function sweepJobs(env: ApiBindings, cfg: JobsConfig, now = Date.no
     const queue = env.JOBS as Queue<JobMessage> | undefined;
     if (!queue) throw new Error('sweep: the Worker has no JOBS queue binding');
     await queue.sendBatch(report.requeued.map((id) => ({ body: { v: 1, job_id: id }, contentType: 'json' as const })));
-    // Due again only after another full threshold: one extra message per job per JOB_STUCK_AFTER_S at most.
+    // Due again only after another full threshold: one extra message per job per JOB_STUCK_AFTER_S at most. A running
+    // job whose lease ran out is re-sent once at once (its due_at, set here, is then after the lease), then by threshold.
     for (let i = 0; i < report.requeued.length; i += 90) {
       const ids = report.requeued.slice(i, i + 90);
       await db.prepare(`UPDATE jobs SET due_at = ? WHERE id IN (${ids.map(() => '?').join(', ')})`).bind(t, ...ids).run();

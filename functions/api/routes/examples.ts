@@ -133,7 +133,7 @@ export function documentExamples(app: OpenAPIHono<AppEnv>): void {
         'application/json': {
           key: { id: 'key_1a2b3c4d5e6f7a8b', name: 'me', quota: 1000 }, from: '2026-12-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z',
           totals: { requests: 1, units: 1, llm_tokens: 1196, model_ms: 1940 },
-          records: [{ id: 'use_01', request_id: answer.id, route: 'POST /v1/recognize', units: 1, llm_tokens: 1196, model_ms: 1940, status: 200, outcome: 'ok', created_at: '2026-12-01T10:00:02.000Z' }],
+          records: [{ id: 'use_01', request_id: answer.id, client_request_id: 'my-trace-7', route: 'POST /v1/recognize', units: 1, llm_tokens: 1196, model_ms: 1940, status: 200, outcome: 'ok', created_at: '2026-12-01T10:00:02.000Z' }],
           next_cursor: null,
         },
       },

@@ -13,6 +13,7 @@ const UsageRecordSchema = z
   .object({
     id: z.string(),
     request_id: z.string().openapi({ description: "The answer's x-request-id." }),
+    client_request_id: z.string().nullable().openapi({ description: 'The X-Request-Id the client sent with the request, if any (kept apart from ours).' }),
     route: z.string().openapi({ example: 'POST /v1/recognize' }),
     units: z.number().int().openapi({ description: 'Billable units: 1 per recognized post.' }),
     llm_tokens: z.number().int().openapi({ description: 'Prompt + completion tokens of the hosted LLM.' }),
