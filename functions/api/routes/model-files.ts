@@ -6,19 +6,23 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { modelLayer } from '../../../models/model-layer';
+import { modelSetFromEnv, modelStoreFromEnv, type ModelEnv } from '../../../models/runtime-from-env';
 import { fixtureTokenizerFiles } from '../../../models/fixtures/vision-tokenizer';
 import { entriesOfConfig, fileName, findModelFile, modelFileUrl, type VisionManifest } from '../../../shared/api/model-files';
 import { ProblemSchema } from '../../../shared/api/schemas';
 import type { ModelEntry } from '../../../shared/onnx/manifest-types';
-import { workerdOrt } from '../../../shared/onnx/ort-workerd';
 import { ProblemError } from '../../../shared/problems';
 import { visionConfigFromEnv } from '../../../shared/stages/config';
 import { sha256Hex } from '../../../shared/store/sha256';
 import type { AppEnv } from '../env';
 import { createRouter } from '../router';
+import { localModels } from '../wiring';
 
-const layer = modelLayer(workerdOrt);
+/**
+ * The store and entries come from the configuration alone, not from the isolate's model runtime, so this route
+ * works in the split deployment too, whose api bundle carries no ORT (functions/api/edge.ts).
+ */
+const entriesOf = async (env: Record<string, unknown>) => modelSetFromEnv(env as ModelEnv).entries;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
@@ -50,7 +54,7 @@ const manifestRoute = createRoute({
 });
 
 async function entryOf(env: Record<string, unknown>, id: string): Promise<ModelEntry> {
-  const entry = (await layer.entries(env)).find((e) => e.id === id);
+  const entry = (await entriesOf(env)).find((e) => e.id === id);
   if (!entry) throw new ProblemError('not-found', `No model "${id}" in the configured model set (MODEL_SET=${String(env.MODEL_SET || 'default')}).`);
   return entry;
 }
@@ -65,7 +69,9 @@ async function fileBytes(env: Record<string, unknown>, entry: ModelEntry, name: 
     const { json, config } = fixtureTokenizerFiles();
     return { bytes: new TextEncoder().encode(JSON.stringify(name === 'tokenizer.json' ? json : config)), type, pinned: null };
   }
-  return { bytes: await layer.runtime(env).store.load(entry, found.file), type, pinned: found.file.sha256 };
+  // The isolate's runtime's store when it has one (its downloads are shared); else one from the configuration.
+  const store = localModels()?.runtime(env).store ?? modelStoreFromEnv(env as ModelEnv);
+  return { bytes: await store.load(entry, found.file), type, pinned: found.file.sha256 };
 }
 
 const matches = (ifNoneMatch: string | undefined, etag: string) =>
@@ -86,8 +92,8 @@ async function serveFile(c: Context<AppEnv>, id: string, name: string): Promise<
 }
 
 async function visionManifest(env: Record<string, unknown>): Promise<VisionManifest> {
-  const all = await layer.entries(env);
-  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: layer.calibration });
+  const all = await entriesOf(env);
+  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: localModels()?.calibration });
   const notes = [...problems];
   if (config.ground?.provider === 'vlm') {
     notes.push('ground runs a hosted VLM with the server\'s credentials: not available to clients');
