@@ -7,7 +7,7 @@
  *   npx tsx web/build.ts [--quiet]
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_IMAGES } from './sample-images';
@@ -16,13 +16,19 @@ const WEB = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(WEB, 'dist');
 /** Where /docs loads Scalar from (functions/api/routes/docs.ts points at it). */
 export const SCALAR_ASSET = 'docs/scalar.js';
+/** The wasm build and the JSPI (WebGPU) build, each under the 25 MiB a static asset may be. */
+export const ORT_WASM = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jspi.wasm'];
 
 export async function buildWeb(): Promise<Record<string, number>> {
   mkdirSync(join(DIST, 'samples'), { recursive: true });
   mkdirSync(join(DIST, 'docs'), { recursive: true });
+  rmSync(join(DIST, 'chunks'), { recursive: true, force: true });
   await build({
-    entryPoints: [join(WEB, 'src/main.ts')],
-    outfile: join(DIST, 'app.js'),
+    // The vision code (ORT, stages) is a chunk the page imports only when "run vision in this browser" is on.
+    entryPoints: { app: join(WEB, 'src/main.ts') },
+    outdir: DIST,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -37,8 +43,12 @@ export async function buildWeb(): Promise<Record<string, number>> {
   // The package exports no path to its browser build, so read it from the installed copy.
   const scalar = join(WEB, '../node_modules/@scalar/api-reference/dist/browser/standalone.js');
   copyFileSync(scalar, join(DIST, SCALAR_ASSET));
+  // onnxruntime-web's wasm binaries for the page (shared/onnx/ort-browser.ts says why these two builds).
+  mkdirSync(join(DIST, 'ort'), { recursive: true });
+  for (const f of ORT_WASM) copyFileSync(join(WEB, '../node_modules/onnxruntime-web/dist', f), join(DIST, 'ort', f));
   const size = (f: string) => statSync(join(DIST, f)).size;
-  return { 'app.js': size('app.js'), 'index.html': size('index.html'), 'style.css': size('style.css'), [SCALAR_ASSET]: size(SCALAR_ASSET) };
+  const chunks = readdirSync(join(DIST, 'chunks')).reduce((n, f) => n + size(join('chunks', f)), 0);
+  return { 'app.js': size('app.js'), 'chunks/*.js (vision, lazy)': chunks, ...Object.fromEntries(ORT_WASM.map((f) => [`ort/${f}`, size(join('ort', f))])), 'index.html': size('index.html'), 'style.css': size('style.css'), [SCALAR_ASSET]: size(SCALAR_ASSET) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,7 @@
  * One recognition, from a checked request to the public answer. The synchronous route, the SSE
  * stream and the job consumer all call this, so every way in gives the same answer.
  */
-import type { RecognizeAnswer, RecognizeOptions } from '../../shared/api/schemas';
+import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../shared/api/schemas';
 import { flag } from '../../shared/config';
 import { workLimitsFromEnv } from '../../shared/pipeline/limits';
 import { runPipeline, type PipelineListener } from '../../shared/pipeline/orchestrator';
@@ -30,6 +30,7 @@ export async function recognizePost(
       text: call.text, labels: call.options.labels, masks: call.options.masks, caption: call.options.caption,
       image_url: flag(env.LLM_SEND_IMAGE, false) ? imageUrlForLlm(call.source) : undefined,
       request_id: requestId,
+      vision: call.options.vision !== 'none',
       limits: workLimitsFromEnv(env),
     },
     (s) => imageIntake(env, call.source, s),
@@ -43,11 +44,17 @@ export async function recognizePost(
     image: { width: result.image.width, height: result.image.height, format: result.image.format },
     entities: result.entities,
     dropped: result.recognition.dropped,
-    models: Object.fromEntries((await describeStages(env)).map((s) => [s.stage, s])),
+    models: Object.fromEntries((await describeStages(env)).map((s) => [s.stage, call.options.vision === 'none' ? skippedVision(s) : s])),
     timings_ms: result.timings_ms,
     usage: { llm_calls: u.calls, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens },
     warnings: result.warnings,
   };
+}
+
+/** A vision stage the client asked not to run (options.vision = "none"): its row says so; `recognize` is unchanged. */
+function skippedVision(s: StageModel): StageModel {
+  if (s.stage === 'recognize') return s;
+  return { ...s, loaded: null, detail: `skipped at the client's request (options.vision = "none")${s.detail ? `; ${s.detail}` : ''}` };
 }
 
 /** Multimodal LLMs get the image as the client gave it: its URL, or a data: URL of the bytes. */

@@ -41,6 +41,8 @@ let layer: ModelLayer | null = null;
 export function useLocalModels(l: ModelLayer): void {
   layer = l;
 }
+/** The layer set by useLocalModels, or null in the split deployment's api (GET /v1/models/{id}/files reads it). */
+export const localModels = (): ModelLayer | null => layer;
 const built = new WeakMap<object, Promise<Stages>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */

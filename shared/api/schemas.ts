@@ -18,6 +18,11 @@ export const RecognizeOptionsSchema = z
     labels: LabelSetSchema.default('gmner'),
     masks: z.boolean().default(false).openapi({ description: 'Also return a pixel mask (SMNER) for every grounded entity.' }),
     caption: z.string().max(4000).optional().openapi({ description: "A caption of the image, used in the LLM prompt (RiVEG's image 'Background')." }),
+    vision: z.enum(['server', 'none']).optional().openapi({
+      description: '`server` (the default): the API runs entailment, grounding and segmentation. `none`: recognition only (entities and '
+        + 'expansions; `groundable`, `entailment_score`, `box` and `mask` are null, and `models` and `warnings` say so) for a client that runs '
+        + 'the vision stages itself, e.g. the demo page in the browser with the files of GET /v1/models/{id}/files/{name}. Billed the same one unit.',
+    }),
   })
   .strict()
   .openapi('RecognizeOptions');

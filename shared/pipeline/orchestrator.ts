@@ -27,9 +27,13 @@ export interface PipelineRequest {
   /** Passed to multimodal LLMs when the recognizer is configured to send the image. */
   image_url?: string;
   request_id: string;
+  /** false: recognition only, at the client's request (it runs the vision stages itself); default true. */
+  vision?: boolean;
   /** Entity cap and stage batch size; DEFAULT_WORK_LIMITS when absent. */
   limits?: WorkLimits;
 }
+
+export const VISION_SKIPPED_WARNING = 'vision stages skipped at the client\'s request (options.vision = "none"): groundable, entailment_score, box and mask are null';
 
 export interface IntakeResult {
   image: IntakeImage;
@@ -133,8 +137,10 @@ export async function runPipeline(
     // starts once the pixels exist and the request has been handed over plus LLM_SEND_SETTLE_MS. Only the wait
     // for the signal is bounded (LLM_SENT_WAIT_MS from when the pixels exist, or the recognizer finishing): once
     // it has come, the full allowance follows even if the signal itself was late (a JPEG decode holding the
-    // thread delays it).
+    // thread delays it). None at all when the client runs the vision stages itself.
+    const vision = req.vision !== false;
     const preparedP = intakeP.then(async (r) => {
+      if (!vision) return;
       await settleFirst([sent, recognizeP], LLM_SENT_WAIT_MS);
       if (handedOver && !llmDone) await settle();
       return prepareStages(r.image, stages, req.masks, timer);
@@ -151,6 +157,10 @@ export async function runPipeline(
     }));
 
     onEvent({ type: 'entities', entities: entities.map((e) => ({ ...e })), dropped: recognition.dropped });
+    if (!vision) {
+      warnings.push(VISION_SKIPPED_WARNING);
+      return { image, entities, recognition, timings_ms: timer.total(), warnings };
+    }
     if (entities.length > 0) {
       await preparedP;
       await attachVisualEvidence(entities, image, stages, req.masks, limits.stageBatch, timer, warnings, onEvent);

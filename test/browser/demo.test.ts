@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, isExternal } from './support/chromium';
+import { findChromium, offlineContext } from './support/chromium';
 import { ROOT, startService, type Service } from './support/service';
 
 const CHROMIUM = findChromium();
@@ -37,13 +37,7 @@ describe.skipIf(!CHROMIUM)('the demo page and /docs in Chromium', () => {
     service = await startService();
     // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
     browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox'] });
-    context = await browser.newContext({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (!isExternal(url)) return route.continue();
-      external.push(url);
-      return route.abort('blockedbyclient');
-    });
+    context = await offlineContext(browser, external);
     mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
 

@@ -11,7 +11,7 @@ import { createModelRuntime } from '../../models/runtime-from-env';
 import { inspectModel } from '../../shared/onnx/inspect';
 import { instantiateOrt } from '../../shared/onnx/ort-instance';
 import { nodeOrt } from '../../shared/onnx/ort-node';
-import { preferredExecutionProviders } from '../../shared/onnx/ort-browser';
+import { browserBackend } from '../../shared/onnx/ort-browser';
 import type { OrtProvider } from '../../shared/onnx/ort-types';
 import { decoderBFeeds, expectProblem, insideBox, positive } from '../helpers/model-fixtures';
 
@@ -45,9 +45,13 @@ describe('model runtime in Node', () => {
     }
   });
 
-  it('asks for WebGPU only where navigator.gpu exists', () => {
-    expect(preferredExecutionProviders({ gpu: {} })).toEqual(['webgpu', 'wasm']);
-    expect(preferredExecutionProviders({})).toEqual(['wasm']);
-    expect(preferredExecutionProviders(undefined)).toEqual(['wasm']);
+  it('asks for WebGPU only where navigator.gpu gives an adapter (and JSPI exists)', async () => {
+    const withAdapter = { gpu: { requestAdapter: async () => ({}) } };
+    const jspi = 'Suspending' in WebAssembly;
+    expect(await browserBackend(withAdapter)).toBe(jspi ? 'webgpu' : 'wasm');
+    expect(await browserBackend({ gpu: { requestAdapter: async () => null } })).toBe('wasm');
+    expect(await browserBackend({ gpu: { requestAdapter: async () => { throw new Error('no GPU process'); } } })).toBe('wasm');
+    expect(await browserBackend({})).toBe('wasm');
+    expect(await browserBackend(undefined)).toBe('wasm');
   });
 });

@@ -144,6 +144,8 @@ export function documentExamples(app: OpenAPIHono<AppEnv>): void {
       answer: { 'application/json': { id: 'bat_0f1e2d3c4b5a69788796a5b4c3d2e1f0', jobs: [accepted, { ...accepted, id: 'job_5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d', status_url: 'https://api.example.com/v1/jobs/job_5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d' }] } },
     },
     'get /v1/jobs/{id}': { answer: { 'application/json': job } },
+    'get /v1/vision/manifest': { answer: { 'application/json': visionManifestExample() } },
+    'get /v1/models/{id}/files/{name}': { answer: { 'application/octet-stream': '(the file\'s bytes; ETag: "<its SHA-256>")' } },
     'post /v1/hooks/{source}': { request: { 'application/json': { type: 'post.created', timestamp: '2026-12-01T10:00:00Z', data: jobRequest } }, answer: { 'application/json': accepted } },
   };
 
@@ -200,4 +202,23 @@ export function documentExamples(app: OpenAPIHono<AppEnv>): void {
       410: { description: 'Gone: stop delivering this job\'s callback.' },
     },
   });
+}
+
+/** An abridged GET /v1/vision/manifest (MODEL_SET=fixtures): one entry shown of those the stages use. */
+function visionManifestExample() {
+  const sha = '4f2a9c1e6b0d8a7f3e5c2b1a09d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0';
+  return {
+    set: 'fixtures',
+    config: {
+      entail: { visionModel: 'mobileclip-s0-vision', textModel: 'mobileclip-s0-text', cacheSize: 4 },
+      ground: { provider: 'onnx', imageModel: 'owlvit-b32-image', queryModel: 'owlvit-b32-query', minScore: 0, cacheSize: 4 },
+      segment: { encoderModel: 'mobilesam-encoder', decoderModel: 'sam-decoder-a', cacheSize: 4 },
+    },
+    entries: [{ id: 'mobileclip-s0-text', set: 'fixtures', role: 'entail.text', files: [{ key: 'fixtures/mobileclip-s0-text.onnx', bytes: 422, sha256: sha, origin: null }] }],
+    files: {
+      'fixtures/mobileclip-s0-text.onnx': { sha256: sha, bytes: 422, url: '/v1/models/mobileclip-s0-text/files/mobileclip-s0-text.onnx' },
+      'fixtures/tokenizer.json': { sha256: sha, bytes: 20311, url: '/v1/models/mobileclip-s0-text/files/tokenizer.json' },
+    },
+    notes: [],
+  };
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { StageModelSchema } from '../../../shared/api/schemas';
 import { createRouter } from '../router';
 import { describeStages } from '../wiring';
+import { modelFiles } from './model-files';
 
 const route = createRoute({
   method: 'get',
@@ -14,3 +15,4 @@ const route = createRoute({
 });
 
 export const models = createRouter().openapi(route, async (c) => c.json({ stages: await describeStages(c.env) }, 200));
+models.route('/', modelFiles);

@@ -3,6 +3,7 @@
  * CHROMIUM_PATH names another binary.
  */
 import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext } from 'playwright-core';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
@@ -17,4 +18,22 @@ export function isExternal(url: string): boolean {
   const u = new URL(url);
   if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return false;
   return !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+}
+
+/** Chromium's software WebGPU adapter (SwiftShader): slow, but the same WebGPU code path as a real GPU. */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+
+/**
+ * A page context the size of the README's screenshots in which every request that would leave the machine is
+ * recorded in `external` and failed, so "works offline" is checked, not assumed.
+ */
+export async function offlineContext(browser: Browser, external: string[]): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (!isExternal(url)) return route.continue();
+    external.push(url);
+    return route.abort('blockedbyclient');
+  });
+  return context;
 }
