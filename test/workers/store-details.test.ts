@@ -29,9 +29,9 @@ describe('model store details', () => {
     ['a refused connection', new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:9000'), { code: 'ECONNREFUSED' }) }), 'the store could not be reached (the connection was refused)'],
     ['an R2 binding error', new Error('get: Unspecified error (0) at bucket 7f3a…'), 'the store failed (its error is in our logs under this request id)'],
   ])('a bucket failure (%s) names the model, the key and the kind of failure; the raw text is only the cause', async (_, raw, words) => {
-    const entry = await entryOf('owlvit-b32');
+    const entry = await entryOf('owlvit-b32-image');
     const p = await expectProblem(new ModelStore({ bucket: failingBucket(raw) }).load(entry, entry.files[0]), 'model-store-failed');
-    expect(p.message).toBe(`Model "owlvit-b32": reading ${entry.files[0].key} from s3://models at https://store.example failed: ${words}.`);
+    expect(p.message).toBe(`Model "owlvit-b32-image": reading ${entry.files[0].key} from s3://models at https://store.example failed: ${words}.`);
     expect(p.message).not.toMatch(/specified|AKIA|xml|SlowDown|10\.0\.0\.9|ECONN|Unspecified/);
     expect(p.cause).toBe(raw);
   });
@@ -42,22 +42,22 @@ describe('model store details', () => {
   });
 
   it('an origin that refuses the connection: what failed, the URL without its credentials or query', async () => {
-    const entry = await entryOf('owlvit-b32');
+    const entry = await entryOf('owlvit-b32-image');
     const file = { ...entry.files[0], origin: 'https://mirror.example/m/owlvit.onnx?X-Amz-Signature=abc123' };
     const raw = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:443'), { code: 'ECONNREFUSED' }) });
     const origin = httpOrigin({ fetch: () => Promise.reject(raw) });
     const p = await expectProblem(origin.fetch(entry, file), 'model-store-failed');
-    expect(p.message).toBe('Model "owlvit-b32": downloading https://mirror.example/m/owlvit.onnx failed: the connection was refused.');
+    expect(p.message).toBe('Model "owlvit-b32-image": downloading https://mirror.example/m/owlvit.onnx failed: the connection was refused.');
     expect(p.extensions.url).toBe('https://mirror.example/m/owlvit.onnx');
     expect(p.cause).toBe(raw);
   });
 
   it('an origin that denies access says so; a base with credentials is shown without them', async () => {
-    const entry = await entryOf('owlvit-b32');
+    const entry = await entryOf('owlvit-b32-image');
     const origin = httpOrigin({ base: 'https://user:t0k3n@mirror.example/models', fetch: async () => new Response('<Error>AccessDenied</Error>', { status: 403 }) });
     expect(origin.description).toBe('origin https://mirror.example/models/');
     const p = await expectProblem(origin.fetch(entry, entry.files[0]), 'model-store-failed');
-    expect(p.message).toBe(`Model "owlvit-b32": downloading https://mirror.example/models/${entry.files[0].key} answered HTTP 403 (access denied).`);
+    expect(p.message).toBe(`Model "owlvit-b32-image": downloading https://mirror.example/models/${entry.files[0].key} answered HTTP 403 (access denied).`);
     expect(JSON.stringify(p.toBody())).not.toMatch(/t0k3n|user:|AccessDenied/);
   });
 
