@@ -134,6 +134,11 @@ export function apiToml(wranglerToml: string, w: WorkerDecl, rel: (repoPath: str
   };
   swap('main', rel(w.main));
   swap('migrations_dir', rel('infra/migrations'));
+  // wrangler resolves these against the config's folder, so they move with it (the build command runs in the cwd)
+  for (const key of ['directory', 'watch_dir']) {
+    const m = new RegExp(`^${key} = "(.*)"$`, 'm').exec(out);
+    if (m) swap(key, rel(m[1].replace(/^\.\//, '')));
+  }
   const services = w.services.map((s) => `\n[[services]]\nbinding = ${JSON.stringify(s.binding)}\nservice = ${JSON.stringify(s.service)}\nentrypoint = ${JSON.stringify(s.entrypoint)}\n`).join('');
   return `# generated from wrangler.toml and infra/workers.ts (the split deployment's api); do not edit\n${out.trimEnd()}\n${services}`;
 }

@@ -53,6 +53,9 @@ describe('the Worker table', () => {
     const toml = apiToml(readFileSync('wrangler.toml', 'utf8'), t[0], rel);
     expect(toml).toMatch(/^main = "\.\.\/\.\.\/functions\/api\/edge\.ts"$/m);
     expect(toml).toMatch(/^migrations_dir = "\.\.\/\.\.\/infra\/migrations"$/m);
+    // the demo page's assets and the build's watch folder: wrangler resolves both against the config's folder
+    expect(toml).toMatch(/^directory = "\.\.\/\.\.\/web\/dist"$/m);
+    expect(toml).toMatch(/^watch_dir = "\.\.\/\.\.\/web\/src"$/m);
     expect(toml).toContain('[[services]]\nbinding = "SEGMENT_SERVICE"\nservice = "gmner-segment"\nentrypoint = "SegmentService"');
     expect(toml).toContain('[[d1_databases]]');
     const json = JSON.parse(wranglerJsonc(t.find((w) => w.kind === 'shard')!, rel).replace(/^\/\/.*\n/, ''));
