@@ -43,7 +43,7 @@ import type { RunParams, RunResult, StageFn, StageParams, StageResult } from './
 import { photo } from './test-card';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-const WORK = join(ROOT, '.tmp', 'bench-pipeline');
+export const WORK = join(ROOT, '.tmp', 'bench-pipeline');
 const MB = 1e6;
 const MiB = 2 ** 20;
 
@@ -132,7 +132,7 @@ function prepareModels(dir: string, cacheDir: string, maxEntities: number, log: 
 
 export const IMAGE = { width: 1024, height: 768, quality: 85 };
 
-async function prepareImage(): Promise<{ jpeg: Uint8Array; rgba: Uint8Array }> {
+export async function prepareImage(): Promise<{ jpeg: Uint8Array; rgba: Uint8Array }> {
   const require = createRequire(import.meta.url);
   const file = join(WORK, `photo-${IMAGE.width}x${IMAGE.height}-q${IMAGE.quality}.jpg`);
   if (!existsSync(file)) {
