@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * `npx tsx scripts/measure/isolates.ts [--set lookalikes] [--persist .wrangler/state] [--entities 3]`
+ * `npx tsx scripts/measure/isolates.ts [--set lookalikes] [--persist .wrangler/state] [--runs N --llm-ms 1500]`
  *
  * Memory per isolate, one Worker per workerd process (as the platform places isolates): every Worker of the split
  * deployment (infra/workers.ts) is started alone in its own workerd through the Miniflare API (infra/miniflare.ts,
@@ -12,6 +12,8 @@
  *  - then one POST /v1/recognize with masks through the api (recorded LLM, a post with --entities entities), which
  *    runs every piece once;
  *  - then per Worker: workerd's RSS now and its peak (VmHWM, /proc), and for each piece its ORT wasm heap (/healthz).
+ * With --runs N, afterwards: N more recognize requests (masks on, each with a new image, LLM answering after --llm-ms),
+ * with their medians: end to end, "recognize" and the prepares, in this layout (indicative: 2 cores for all of it).
  * Every piece must stay under the 128 MB isolate limit: RSS is an upper bound (it also counts workerd itself and the
  * compiled ORT code, see the bare-ORT row of docs/benchmarks.md), the wasm heap a lower one.
  */
@@ -30,7 +32,9 @@ import { UNIT_RECORDINGS } from '../../test/llm-server/unit-recordings';
 import { imageToWire } from '../../shared/stages/wire';
 import { IMAGE, prepareImage, WORK } from '../bench/pipeline';
 
-const { values: v } = parseArgs({ options: { set: { type: 'string' }, persist: { type: 'string' }, entities: { type: 'string' } } });
+const { values: v } = parseArgs({ options: { set: { type: 'string' }, persist: { type: 'string' }, runs: { type: 'string' }, 'llm-ms': { type: 'string' } } });
+const RUNS = Number(v.runs ?? 0);
+const LLM_MS = Number(v['llm-ms'] ?? 1500);
 const SET = v.set ?? 'lookalikes';
 const PERSIST = v.persist ?? '.wrangler/state';
 const MB = 1e6;
@@ -68,7 +72,8 @@ const split = await startSplit({
   env: { MODEL_SET: SET, MODEL_STORE: 'r2' },
   layout: 'per-worker',
   persist: PERSIST,
-  apiVars: { LLM_BASE_URL: llm.url, LLM_API_KEY: 'local', LLM_MODEL: 'recorded' },
+  // with --runs, every LLM answer comes after LLM_MS (the recorded server's `slow` behaviour), the first one included
+  apiVars: { LLM_BASE_URL: llm.url, LLM_API_KEY: 'local', LLM_MODEL: RUNS > 0 ? `slow?delay_ms=${LLM_MS}` : 'recorded' },
   onStarted: async (w, mf, readyMs) => {
     const known = new Set(rows.map((r) => r.pid));
     const pid = [...workerdChildren()].find((p) => !known.has(p));
@@ -160,6 +165,23 @@ try {
   }
   const top = cuts.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   console.log(`\nLargest value crossing any boundary: ${(top.bytes / MiB).toFixed(2)} MiB after shard ${top.after} of ${top.model} (${top.tensors}), ${(100 * top.bytes / (32 * MiB)).toFixed(0)} % of the 32 MiB RPC limit.`);
+  if (RUNS > 0) {
+    const totals: Record<string, number[]> = {};
+    for (let i = 0; i < RUNS; i++) {
+      // a new image per post: a different last entropy-coded byte, so a new image key (caches miss), same size
+      const bytes = new Uint8Array(jpeg);
+      bytes[bytes.length - 3] ^= i + 1;
+      const body = JSON.stringify({ text: post.text, image: { data: Buffer.from(bytes).toString('base64'), media_type: 'image/jpeg' }, options: { masks: true } });
+      const r = await split.mf.dispatchFetch('http://localhost/v1/recognize', { method: 'POST', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' }, body });
+      const b = (await r.json()) as { timings_ms?: Record<string, number> };
+      if (r.status !== 200) throw new Error(`run ${i + 1}: ${r.status} ${JSON.stringify(b).slice(0, 400)}`);
+      for (const [key, ms] of Object.entries(b.timings_ms ?? {})) (totals[key] ??= []).push(ms);
+      console.error(`  run ${i + 1}/${RUNS}: ${JSON.stringify(b.timings_ms)}`);
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`\n${RUNS} posts, masks on, ${post.text.length}-character post, LLM at ${LLM_MS} ms, every Worker in its own workerd; medians (ms): ` +
+      Object.entries(totals).map(([key, xs]) => `${key} ${med(xs)}`).join(', '));
+  }
 } finally {
   await stopSplit(split);
   await llm.close();
