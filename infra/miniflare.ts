@@ -6,10 +6,11 @@
  * its table's vars and service bindings. What `npm start` runs under `wrangler dev`, without wrangler's proxy.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { insertKeyStatement, newKey } from '../functions/api/accounts/keys';
 import { tableFor, writeConfigs } from './cli';
 import type { WorkerDecl } from './workers';
 
@@ -124,4 +125,17 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
 /** Disposes every instance of a split start. */
 export async function stopSplit(split: Split): Promise<void> {
   await Promise.all([...new Set(split.instances.values())].map((m) => m.dispose()));
+}
+
+/** The api's D1 migrated (infra/migrations) with one API key in it, as `npm run keys -- migrate` and `create` make it; returns the key. */
+export async function seedApiKey(mf: Miniflare, name = 'split'): Promise<string> {
+  const db = await mf.getD1Database('DB', 'gmner-api');
+  for (const f of readdirSync('infra/migrations').sort()) {
+    const sql = readFileSync(join('infra/migrations', f), 'utf8').replace(/--.*$/gm, '');
+    for (const stmt of sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean)) await db.prepare(stmt).run();
+  }
+  const k = await newKey({ name, quota: null, rateLimit: null });
+  const { sql, params } = insertKeyStatement(k);
+  await db.prepare(sql).bind(...params).run();
+  return k.key;
 }

@@ -189,11 +189,17 @@ function workerdPid(): string {
   return pids[0];
 }
 
-/** VmRSS and VmHWM (peak RSS) of the workerd process, in MB (10^6 bytes). */
-function mem(pid: string): { rss: number; peak: number } {
+/** VmRSS and VmHWM (peak RSS) of a process, in bytes. */
+export function procMemBytes(pid: string): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))![1]) * 1024;
-  return { rss: kb('VmRSS') / MB, peak: kb('VmHWM') / MB };
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** The same of the workerd process, in MB (10^6 bytes). */
+function mem(pid: string): { rss: number; peak: number } {
+  const m = procMemBytes(pid);
+  return { rss: m.rss / MB, peak: m.peak / MB };
 }
 
 async function post<T>(mf: Mf, path: string, params: unknown, body: Uint8Array): Promise<T> {

@@ -18,19 +18,17 @@
  * compiled ORT code, see the bare-ORT row of docs/benchmarks.md), the wasm heap a lower one.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Miniflare } from 'miniflare';
-import { insertKeyStatement, newKey } from '../../functions/api/accounts/keys';
-import { startSplit, stopSplit } from '../../infra/miniflare';
+import { seedApiKey, startSplit, stopSplit } from '../../infra/miniflare';
 import { modelSetFromEnv } from '../../models/runtime-from-env';
 import { cutBytes } from './cuts';
 import type { WorkerDecl } from '../../infra/workers';
 import { startLlmServer } from '../../test/llm-server/server';
 import { UNIT_RECORDINGS } from '../../test/llm-server/unit-recordings';
 import { imageToWire } from '../../shared/stages/wire';
-import { IMAGE, prepareImage, WORK } from '../bench/pipeline';
+import { IMAGE, prepareImage, procMemBytes, WORK } from '../bench/pipeline';
 
 const { values: v } = parseArgs({ options: { set: { type: 'string' }, persist: { type: 'string' }, runs: { type: 'string' }, 'llm-ms': { type: 'string' } } });
 const RUNS = Number(v.runs ?? 0);
@@ -44,13 +42,6 @@ const LIMIT = 128 * MiB;
 export function workerdChildren(): Set<string> {
   const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).trim();
   return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, c]) => c === 'workerd').map(([p]) => p));
-}
-
-/** VmRSS and VmHWM (peak RSS) of a process, in bytes. */
-export function procMem(pid: string): { rss: number; peak: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))![1]) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
 interface Row { w: WorkerDecl; pid: string; readyMs: number; loadMs?: number; idleRss: number; heap?: number; rss?: number; peak?: number }
@@ -78,7 +69,7 @@ const split = await startSplit({
     const known = new Set(rows.map((r) => r.pid));
     const pid = [...workerdChildren()].find((p) => !known.has(p));
     if (!pid) throw new Error(`no new workerd process for ${w.name}`);
-    const row: Row = { w, pid, readyMs, idleRss: procMem(pid).rss };
+    const row: Row = { w, pid, readyMs, idleRss: procMemBytes(pid).rss };
     if (w.hosts) {
       const t0 = performance.now();
       await json(mf, '/load', { method: 'POST' });
@@ -89,17 +80,10 @@ const split = await startSplit({
   },
 });
 try {
-  const db = await split.mf.getD1Database('DB', 'gmner-api');
-  for (const f of readdirSync('infra/migrations').sort()) {
-    const sql = readFileSync(join('infra/migrations', f), 'utf8').replace(/--.*$/gm, '');
-    for (const stmt of sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean)) await db.prepare(stmt).run();
-  }
-  const k = await newKey({ name: 'isolates', quota: null, rateLimit: null });
-  const { sql, params } = insertKeyStatement(k);
-  await db.prepare(sql).bind(...params).run();
+  const key = await seedApiKey(split.mf, 'isolates');
   const body0 = JSON.stringify({ text: post.text, image: { data: Buffer.from(jpeg).toString('base64'), media_type: 'image/jpeg' }, options: { masks: true } });
   const t0 = performance.now();
-  const res = await split.mf.dispatchFetch('http://localhost/v1/recognize', { method: 'POST', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' }, body: body0 });
+  const res = await split.mf.dispatchFetch('http://localhost/v1/recognize', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body0 });
   const body = (await res.json()) as { entities?: { text: string; name?: string; boxes?: unknown[]; masks?: unknown[] }[]; timings_ms?: Record<string, number> };
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`recognize answered ${res.status}: ${JSON.stringify(body).slice(0, 800)}`);
@@ -125,7 +109,7 @@ try {
     `segment stage, ${boxes.length} boxes: ${sg.ms.toFixed(0)} ms, ${sg.body.results.length} masks`);
 
   for (const r of rows) {
-    const m = procMem(r.pid);
+    const m = procMemBytes(r.pid);
     r.rss = m.rss;
     r.peak = m.peak;
     if (r.w.hosts) r.heap = (await json<{ wasm_heap_bytes: number }>(split.instances.get(r.w.name)!, '/healthz')).wasm_heap_bytes;
@@ -172,7 +156,7 @@ try {
       const bytes = new Uint8Array(jpeg);
       bytes[bytes.length - 3] ^= i + 1;
       const body = JSON.stringify({ text: post.text, image: { data: Buffer.from(bytes).toString('base64'), media_type: 'image/jpeg' }, options: { masks: true } });
-      const r = await split.mf.dispatchFetch('http://localhost/v1/recognize', { method: 'POST', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' }, body });
+      const r = await split.mf.dispatchFetch('http://localhost/v1/recognize', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
       const b = (await r.json()) as { timings_ms?: Record<string, number> };
       if (r.status !== 200) throw new Error(`run ${i + 1}: ${r.status} ${JSON.stringify(b).slice(0, 400)}`);
       for (const [key, ms] of Object.entries(b.timings_ms ?? {})) (totals[key] ??= []).push(ms);
