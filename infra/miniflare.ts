@@ -6,10 +6,11 @@
  * its table's vars and service bindings. What `npm start` runs under `wrangler dev`, without wrangler's proxy.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { insertKeyStatement, newKey } from '../functions/api/accounts/keys';
 import { tableFor, writeConfigs } from './cli';
 import type { WorkerDecl } from './workers';
 
@@ -21,10 +22,27 @@ export interface SplitOptions {
   apiVars?: Record<string, string>;
   /** Changes the table before it is built (measurements compare placements). */
   transform?: (table: WorkerDecl[]) => WorkerDecl[];
+  /**
+   * one: every Worker in one workerd (as `wrangler dev` runs them; one thread). per-worker: one workerd process per
+   * Worker, linked through a dev registry, as the platform places isolates (each on its own thread).
+   */
+  layout?: 'one' | 'per-worker';
+  /**
+   * Local state folder as `wrangler dev --persist-to` keeps it, for the stage, part and shard Workers (the model files
+   * in R2); the api's D1 and Durable Objects stay in memory (per-worker layout only).
+   */
+  persist?: string;
+  /** Bundles already built, by entry module (a second start reuses them). */
+  builds?: Map<string, string>;
+  /** Called after each Worker's workerd is ready (per-worker layout): measurements read its process then. */
+  onStarted?: (w: WorkerDecl, mf: Miniflare, readyMs: number) => Promise<void> | void;
 }
 
 export interface Split {
+  /** The instance that serves the api (the only one in the `one` layout). */
   mf: Miniflare;
+  /** Each Worker's instance (the same one for all in the `one` layout). */
+  instances: Map<string, Miniflare>;
   table: WorkerDecl[];
   /** Bundle folder per entry module. */
   builds: Map<string, string>;
@@ -59,10 +77,13 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
   if (opts.transform) table = opts.transform(table);
   const dir = mkdtempSync(join(tmpdir(), 'gmner-split-configs-'));
   const files = writeConfigs(table, dir);
-  const builds = new Map<string, string>();
+  const builds = opts.builds ?? new Map<string, string>();
   table.forEach((w, i) => {
     if (!builds.has(w.main)) builds.set(w.main, bundle(files[i]).outdir);
   });
+  const persist = opts.persist
+    ? { resourcePersistencePath: join(opts.persist, 'v3') }
+    : {};
   const workers = table.map((w) => {
     const outdir = builds.get(w.main)!;
     return {
@@ -78,7 +99,43 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
         : {}),
     };
   });
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers } as never));
-  await mf.ready;
-  return { mf, table, builds };
+  if (opts.layout !== 'per-worker') {
+    const mf = new Miniflare(convertV4MiniflareOptions({ workers } as never));
+    await mf.ready;
+    return { mf, instances: new Map(table.map((w) => [w.name, mf])), table, builds };
+  }
+  // callees first, so that every binding finds its target registered
+  const registry = mkdtempSync(join(tmpdir(), 'gmner-devreg-'));
+  const instances = new Map<string, Miniflare>();
+  try {
+    for (let i = workers.length - 1; i >= 0; i--) {
+      const t0 = performance.now();
+      const mf = new Miniflare(convertV4MiniflareOptions({ ...workers[i], ...(table[i].kind === 'api' ? {} : persist), unsafeDevRegistryPath: registry } as never));
+      instances.set(table[i].name, mf);
+      await mf.ready;
+      await opts.onStarted?.(table[i], mf, performance.now() - t0);
+    }
+  } catch (e) {
+    await Promise.all([...instances.values()].map((m) => m.dispose()));
+    throw e;
+  }
+  return { mf: instances.get(table[0].name)!, instances, table, builds };
+}
+
+/** Disposes every instance of a split start. */
+export async function stopSplit(split: Split): Promise<void> {
+  await Promise.all([...new Set(split.instances.values())].map((m) => m.dispose()));
+}
+
+/** The api's D1 migrated (infra/migrations) with one API key in it, as `npm run keys -- migrate` and `create` make it; returns the key. */
+export async function seedApiKey(mf: Miniflare, name = 'split'): Promise<string> {
+  const db = await mf.getD1Database('DB', 'gmner-api');
+  for (const f of readdirSync('infra/migrations').sort()) {
+    const sql = readFileSync(join('infra/migrations', f), 'utf8').replace(/--.*$/gm, '');
+    for (const stmt of sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean)) await db.prepare(stmt).run();
+  }
+  const k = await newKey({ name, quota: null, rateLimit: null });
+  const { sql, params } = insertKeyStatement(k);
+  await db.prepare(sql).bind(...params).run();
+  return k.key;
 }

@@ -3,7 +3,8 @@
  * (`PART_MODEL=<id>`, `PART_SHARD=<i>`), and runs it for the stage Worker that owns it, over RPC:
  * `run(feeds, outputNames?) -> outputs` (typed arrays, structured-cloned) and `load()` to warm it. One isolate per
  * model piece is what keeps each piece's ORT heap under the isolate's 128 MB (infra/workers.ts places them).
- * GET /healthz says what it hosts and this isolate's ORT heap; it loads nothing.
+ * GET /healthz says what it hosts and this isolate's ORT heap; it loads nothing. POST /load loads it (as `load()`)
+ * and says how long that took: how measurements and local tooling warm a piece without an RPC client.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { shardId } from '../../shared/onnx/model-parts';
@@ -38,7 +39,17 @@ export class ShardService extends WorkerEntrypoint<Env> {
 
 export default {
   async fetch(req, env) {
-    if (new URL(req.url).pathname !== '/healthz') return new Response('not found', { status: 404 });
+    const path = new URL(req.url).pathname;
+    if (path === '/load' && req.method === 'POST') {
+      const t0 = performance.now();
+      try {
+        await runtime(env).load(hosted(env));
+        return Response.json({ model: hosted(env), load_ms: performance.now() - t0, wasm_heap_bytes: runtime(env).describe().wasm_heap_bytes });
+      } catch (e) {
+        return Response.json({ error: (e as Error).message }, { status: 500 });
+      }
+    }
+    if (path !== '/healthz') return new Response('not found', { status: 404 });
     try {
       return Response.json({ model: hosted(env), wasm_heap_bytes: runtime(env).describe().wasm_heap_bytes });
     } catch (e) {

@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ModelFile } from '../../shared/onnx/manifest-types';
 import type { ShardPlan } from '../../shared/onnx/shard-plan';
+import { DEFAULT_BUDGET_MB } from '../../shared/onnx/budget';
 import { sha256Hex } from '../../shared/store/sha256';
 import { runFresh } from '../graph/measure';
 import { encodeModel } from '../graph/proto';
@@ -62,11 +63,13 @@ export async function buildLookalike(recipe: LookalikeRecipe, o: LookalikesOptio
   log(`${recipe.id}: ${(bytes.length / MiB).toFixed(1)} MiB, peak ${(whole.peakHeapBytes / MiB).toFixed(1)} MiB`);
   const pin: LookalikePin = { file, memory: { peakWasmBytes: whole.peakHeapBytes, basis: basis('the whole graph', level) }, session: { graphOptimizationLevel: level } };
   const budgetMiB = recipe.budgetMiB ?? o.budgetMiB;
-  if (whole.peakHeapBytes <= budgetMiB * MiB) return pin;
+  // the runtime admits a model only if its peak plus its file (held in JS while loading) fits the isolate
+  const isolateBytes = DEFAULT_BUDGET_MB * MiB;
+  if (whole.peakHeapBytes <= budgetMiB * MiB && whole.peakHeapBytes + bytes.length <= isolateBytes) return pin;
   const cutter = new GraphCutter(model);
   let built;
   try {
-    built = await cutter.plan({ budgetBytes: budgetMiB * MiB, feeds: recipe.feeds(), altFeeds: recipe.altFeeds?.(), dynamicDim: recipe.dynamicDim, run, maxCrossBytes: (recipe.maxCrossMiB ?? 8) * MiB, log: (l) => log(`  ${l}`) });
+    built = await cutter.plan({ budgetBytes: budgetMiB * MiB, isolateBytes, feeds: recipe.feeds(), altFeeds: recipe.altFeeds?.(), dynamicDim: recipe.dynamicDim, run, maxCrossBytes: (recipe.maxCrossMiB ?? 8) * MiB, log: (l) => log(`  ${l}`) });
   } catch (e) {
     // served whole: the runtime refuses it under a budget it does not fit (model-over-budget), and says why
     const why = (e as Error).message;

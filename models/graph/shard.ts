@@ -22,6 +22,11 @@ export interface BuiltShard { index: number; start: number; end: number; bytes: 
 
 export interface ShardOptions {
   budgetBytes: number;
+  /**
+   * What the runtime admits into one isolate (shared/onnx/budget.ts): the peak heap plus the model file, which JS
+   * holds while the session is created. A shard under `budgetBytes` whose sum is over this is cut further.
+   */
+  isolateBytes?: number;
   /** Whole-graph feeds for the probe run and the measurements. */
   feeds: Record<string, TensorData>;
   run: RunGraph;
@@ -228,7 +233,8 @@ export class GraphCutter {
       const { peakHeapBytes } = await opts.run(built.bytes, this.feedsFor(built.inputs, opts.feeds), built.outputs.map((o) => o.name));
       const crossingBytes = end < this.nodes.length ? (this.crossBytes(end) ?? 0) : 0;
       opts.log?.(`nodes ${start}–${end}: ${(built.bytes.length / 2 ** 20).toFixed(1)} MiB file, peak ${(peakHeapBytes / 2 ** 20).toFixed(1)} MiB`);
-      if (peakHeapBytes <= opts.budgetBytes) return [{ start, end, ...built, peakHeapBytes, crossingBytes }];
+      const admitted = opts.isolateBytes === undefined || peakHeapBytes + built.bytes.length <= opts.isolateBytes;
+      if (peakHeapBytes <= opts.budgetBytes && admitted) return [{ start, end, ...built, peakHeapBytes, crossingBytes }];
       const cut = this.chooseCut(start, end, maxCross);
       if (cut === null) throw new Error(`nodes ${start}–${end} need ${(peakHeapBytes / 2 ** 20).toFixed(1)} MiB and there is no cut inside them with crossing tensors under ${(maxCross / 2 ** 20).toFixed(0)} MiB`);
       return [...(await fit(start, cut)), ...(await fit(cut, end))];

@@ -120,6 +120,9 @@ export const RECIPES: LookalikeRecipe[] = [
     graphOptimizationLevel: 'all',
     // the 256 x 256 stage: its residual stream [1, 64, 256, 256] is 16 MiB, half the RPC limit
     maxCrossMiB: 16,
+    // 120, not 100: 10 shards instead of 17 (each still under 128 MiB with its file), so that one request with masks
+    // makes 29 Worker invocations, under the platform's 32 per request (docs/benchmarks.md, "Memory per isolate")
+    budgetMiB: 120,
   },
   {
     id: 'lookalike-sam-decoder-a',

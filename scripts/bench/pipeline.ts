@@ -43,7 +43,7 @@ import type { RunParams, RunResult, StageFn, StageParams, StageResult } from './
 import { photo } from './test-card';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-const WORK = join(ROOT, '.tmp', 'bench-pipeline');
+export const WORK = join(ROOT, '.tmp', 'bench-pipeline');
 const MB = 1e6;
 const MiB = 2 ** 20;
 
@@ -132,7 +132,7 @@ function prepareModels(dir: string, cacheDir: string, maxEntities: number, log: 
 
 export const IMAGE = { width: 1024, height: 768, quality: 85 };
 
-async function prepareImage(): Promise<{ jpeg: Uint8Array; rgba: Uint8Array }> {
+export async function prepareImage(): Promise<{ jpeg: Uint8Array; rgba: Uint8Array }> {
   const require = createRequire(import.meta.url);
   const file = join(WORK, `photo-${IMAGE.width}x${IMAGE.height}-q${IMAGE.quality}.jpg`);
   if (!existsSync(file)) {
@@ -189,11 +189,17 @@ function workerdPid(): string {
   return pids[0];
 }
 
-/** VmRSS and VmHWM (peak RSS) of the workerd process, in MB (10^6 bytes). */
-function mem(pid: string): { rss: number; peak: number } {
+/** VmRSS and VmHWM (peak RSS) of a process, in bytes. */
+export function procMemBytes(pid: string): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))![1]) * 1024;
-  return { rss: kb('VmRSS') / MB, peak: kb('VmHWM') / MB };
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** The same of the workerd process, in MB (10^6 bytes). */
+function mem(pid: string): { rss: number; peak: number } {
+  const m = procMemBytes(pid);
+  return { rss: m.rss / MB, peak: m.peak / MB };
 }
 
 async function post<T>(mf: Mf, path: string, params: unknown, body: Uint8Array): Promise<T> {

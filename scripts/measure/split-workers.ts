@@ -21,6 +21,7 @@ import { tableFor, writeConfigs } from '../../infra/cli';
 import { modelSetFromEnv } from '../../models/runtime-from-env';
 import { imageToWire } from '../../shared/stages/wire';
 import type { WorkerDecl } from '../../infra/workers';
+import { cutBytes } from './cuts';
 import { modelBindingName } from '../../shared/onnx/model-parts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,15 +92,9 @@ async function boundary() {
     }
     return ms;
   };
-  // the bytes crossing each cut: what shard i returns for later shards (fixed dims only)
   const entries = await modelSetFromEnv({ MODEL_SET: SET }).entries;
-  const entry = entries.find((e) => e.id === plan[0].hosts!.model)!;
-  const bytesPer: Record<string, number> = { float32: 4, int64: 8, int32: 4, uint8: 1, bool: 1 };
-  for (const s of entry.shards!.shards.slice(0, -1)) {
-    const later = new Set(entry.shards!.shards.filter((x) => x.index > s.index).flatMap((x) => x.inputs.map((t) => t.name)));
-    const crossing = s.outputs.filter((t) => later.has(t.name));
-    const bytes = crossing.reduce((a, t) => a + (t.shape.every((d) => typeof d === 'number') ? (t.shape as number[]).reduce((p, d) => p * d, 1) * bytesPer[t.type] : NaN), 0);
-    console.log(`cut after shard ${s.index} of ${entry.id}: ${crossing.map((t) => `${t.name} ${t.type} [${t.shape.join(',')}]`).join(', ')} = ${bytes} bytes (RPC limit 32 MiB = ${32 * 2 ** 20})`);
+  for (const c of cutBytes(entries.filter((e) => e.id === plan[0].hosts!.model))) {
+    console.log(`cut after shard ${c.after} of ${c.model}: ${c.tensors} = ${c.bytes} bytes (RPC limit 32 MiB = ${32 * 2 ** 20})`);
   }
   const a = await time(sharded.mf);
   const b = await time(whole.mf);

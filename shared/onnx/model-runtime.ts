@@ -211,9 +211,18 @@ export class ModelRuntime {
   /** Warms a model up: creates its session here, or has the Workers hosting it (or its shards) create theirs. */
   async warm(id: string): Promise<void> {
     const remote = this.remote(await this.entry(id));
-    if (remote) await remote.load();
-    else await this.load(id);
+    if (!remote) {
+      await this.load(id);
+      return;
+    }
+    // once per stage isolate: each load() is one more Worker invocation per shard on every request (the platform
+    // allows 32 per request), and a piece whose isolate was since evicted loads again on its next run anyway
+    if (this.warmedRemote.has(id)) return;
+    await remote.load();
+    this.warmedRemote.add(id);
   }
+
+  private readonly warmedRemote = new Set<string>();
 
   /** Loads (or returns the loaded) session; exposed for warm-up at `prepare` time. */
   load(id: string): Promise<Loaded> {

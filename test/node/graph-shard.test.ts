@@ -80,6 +80,15 @@ describe('shard planner', () => {
     for (const s of shards.slice(1)) expect(s.inputs.map((t) => t.name).filter((n) => n !== 'x')).toHaveLength(1);
   }, 60_000);
 
+  it('cuts further where a shard fits the heap budget but not the isolate with its file (the runtime admission rule)', async () => {
+    const feeds = { x: { type: 'float32' as const, data: lcg(7, 512, 2), dims: [1, 512] } };
+    const loose = await new GraphCutter(decodeModel(residualMlp())).plan({ budgetBytes: 24 * MiB, feeds, run });
+    const largest = Math.max(...loose.map((s) => s.peakHeapBytes + s.bytes.length));
+    const tight = await new GraphCutter(decodeModel(residualMlp())).plan({ budgetBytes: 24 * MiB, isolateBytes: largest - 1, feeds, run });
+    expect(tight.length).toBeGreaterThan(loose.length);
+    for (const s of tight) expect(s.peakHeapBytes + s.bytes.length).toBeLessThanOrEqual(largest - 1);
+  }, 60_000);
+
   it('refuses to cut where the only crossing tensors exceed the RPC-safe size', async () => {
     const cutter = new GraphCutter(decodeModel(residualMlp()));
     const feeds = { x: { type: 'float32' as const, data: lcg(7, 512, 2), dims: [1, 512] } };

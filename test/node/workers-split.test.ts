@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertKeyStatement, newKey } from '../../functions/api/accounts/keys';
-import { startSplit, type Split } from '../../infra/miniflare';
+import { seedApiKey, startSplit, type Split } from '../../infra/miniflare';
 import { imageToWire } from '../../shared/stages/wire';
 import { startLlmServer, type LlmServerHandle } from '../llm-server/server';
 import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
@@ -59,15 +58,7 @@ describe('the split deployment in workerd', () => {
     });
     mf = split.mf;
     // an API key in the api's D1, as `npm run keys -- migrate` and `create` would make it
-    const db = await mf.getD1Database('DB', 'gmner-api');
-    for (const f of readdirSync('infra/migrations').sort()) {
-      const sql = readFileSync(join('infra/migrations', f), 'utf8').replace(/--.*$/gm, '');
-      for (const stmt of sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean)) await db.prepare(stmt).run();
-    }
-    const k = await newKey({ name: 'split', quota: null, rateLimit: null });
-    const { sql, params } = insertKeyStatement(k);
-    await db.prepare(sql).bind(...params).run();
-    auth = { authorization: `Bearer ${k.key}` };
+    auth = { authorization: `Bearer ${await seedApiKey(mf)}` };
   }, 300_000);
   afterAll(async () => {
     await mf?.dispose();

@@ -35,6 +35,18 @@ describe('model runtime in workerd', () => {
     expect(store.originFetches).toBe(1);
   });
 
+  it('warms a model hosted by shard Workers once: a second prepare makes no more load calls', async () => {
+    const entry = (await fixtureEntries()).find((e) => e.shards)!;
+    const loads: number[] = [];
+    const shard = (i: number) => ({ run: async () => ({}), load: async () => { loads.push(i); } });
+    const parts = { model: () => null, shard: (_: string, i: number) => shard(i), names: [] };
+    const rt = new ModelRuntime({ set: 'fixtures', entries: fixtureEntries(), store: modelStoreFromEnv(FIXTURES), provider: workerdOrt, budget: new MemoryBudget(128 * 2 ** 20), parts });
+    await rt.warm(entry.id);
+    await rt.warm(entry.id);
+    expect(loads.sort()).toEqual(entry.shards!.shards.map((s) => s.index));
+    expect(rt.ort.started).toBe(false);
+  });
+
   it('unloadAll releases every session and the ORT copy; the next use starts afresh', async () => {
     const rt = createModelRuntime(FIXTURES, workerdOrt);
     await rt.run('mobileclip-s0-vision', visionFeeds(0, 0, 0));
