@@ -5,7 +5,7 @@
  * production decoder (shared/image/decode.ts, jSquash wasm) and reports the problem, whether the
  * decoder ran, and RSS growth (peak VmHWM minus RSS before).
  *
- *   npx tsx scripts/measure/lying-jpeg.ts [ROOT]      e.g. ROOT=/work/main for the code before the fix
+ *   npx tsx scripts/measure/lying-jpeg.ts [ROOT]      e.g. ROOT=a checkout of the code before the fix
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
