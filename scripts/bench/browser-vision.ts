@@ -11,8 +11,8 @@
  */
 import { loadavg } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
-import { WEBGPU_FLAGS, findChromium } from '../../test/browser/support/chromium';
+import type { Page } from 'playwright-core';
+import { findChromium, launchChromium } from '../../test/browser/support/chromium';
 import { startService } from '../../test/browser/support/service';
 import { SAMPLES } from '../../web/src/samples';
 
@@ -51,7 +51,7 @@ async function runOnce(page: Page, inBrowser: boolean): Promise<{ timings: Recor
 }
 
 async function measure(origin: string, key: string, mode: Mode): Promise<Outcome> {
-  const browser = await chromium.launch({ executablePath: findChromium()!, headless: true, args: ['--no-sandbox', ...(mode === 'webgpu' ? WEBGPU_FLAGS : [])] });
+  const browser = await launchChromium({ webgpu: mode === 'webgpu' });
   try {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${origin}/${mode === 'server' ? '' : `?backend=${mode}`}`);

@@ -50,6 +50,11 @@ export function encodePngRgb(img: RgbaImage): Uint8Array {
   v.setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB), deflate, filter 0, no interlace
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))];
+  return concatBytes(...parts);
+}
+
+/** The parts' bytes one after another in one new array. */
+export function concatBytes(...parts: ArrayLike<number>[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let off = 0;
   for (const p of parts) {

@@ -7,10 +7,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleDecode } from '../../shared/eval/rle';
-import { WEBGPU_FLAGS, findChromium, offlineContext } from './support/chromium';
+import { WEBGPU_FLAGS, findChromium, launchChromium, offlineContext } from './support/chromium';
 import { ROOT, startService, type Service } from './support/service';
 
 const CHROMIUM = findChromium();
@@ -65,7 +65,7 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
 
   beforeAll(async () => {
     service = await startService();
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
 
@@ -152,7 +152,7 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
   }, 180_000);
 
   it('on WebGPU (Chromium\'s software adapter) draws the same boxes and masks too, where an adapter is given', async (ctx) => {
-    const gpu = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox', ...WEBGPU_FLAGS] });
+    const gpu = await launchChromium({ webgpu: true });
     try {
       const context = await newContext(gpu);
       const page = await open(context, 'webgpu');

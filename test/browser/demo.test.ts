@@ -6,9 +6,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, offlineContext } from './support/chromium';
+import { findChromium, launchChromium, offlineContext } from './support/chromium';
 import { ROOT, startService, type Service } from './support/service';
 
 const CHROMIUM = findChromium();
@@ -35,8 +35,7 @@ describe.skipIf(!CHROMIUM)('the demo page and /docs in Chromium', () => {
 
   beforeAll(async () => {
     service = await startService();
-    // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     context = await offlineContext(browser, external);
     mkdirSync(SHOTS, { recursive: true });
   }, 240_000);

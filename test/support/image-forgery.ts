@@ -3,7 +3,7 @@
  * scripts/measure/lying-jpeg.ts: plain byte surgery, no codec, so Node scripts can import it too
  * (images.ts imports wasm modules only workerd loads).
  */
-import { crc32 } from '../../shared/vision/png-encode';
+import { concatBytes, crc32 } from '../../shared/vision/png-encode';
 
 /** PNG chunk checksums: the encoder's own (png-encode.ts has no wasm imports, so Node can load it). */
 export { crc32 };
@@ -20,15 +20,7 @@ export function withSofSize(jpeg: Uint8Array, width: number, height: number): Ui
   throw new Error('no SOF marker');
 }
 
-export const concat = (...parts: ArrayLike<number>[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+export const concat = concatBytes;
 
 /**
  * The JPEG with a decoy frame header that a length-following reader (image-size) takes and libjpeg

@@ -3,7 +3,7 @@
  * CHROMIUM_PATH names another binary.
  */
 import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
@@ -22,6 +22,16 @@ export function isExternal(url: string): boolean {
 
 /** Chromium's software WebGPU adapter (SwiftShader): slow, but the same WebGPU code path as a real GPU. */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+
+/**
+ * Starts headless Chromium (`findChromium()`'s binary); `webgpu` adds the software adapter's flags.
+ * --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+ */
+export function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error('no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH)');
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', ...(opts.webgpu ? WEBGPU_FLAGS : [])] });
+}
 
 /**
  * A page context the size of the README's screenshots in which every request that would leave the machine is
