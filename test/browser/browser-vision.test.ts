@@ -5,16 +5,14 @@
  * machine. The page is forced onto WASM (?backend=wasm) so the main comparison does not depend on a GPU; the same
  * comparison on WebGPU runs where Chromium's software adapter is given, and says so where it is not.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rleDecode } from '../../shared/eval/rle';
 import { WEBGPU_FLAGS, findChromium, launchChromium, offlineContext } from './support/chromium';
-import { ROOT, startService, type Service } from './support/service';
+import { SHOTS, chromiumSuite } from './support/suite';
 
 const CHROMIUM = findChromium();
-const SHOTS = join(ROOT, process.env.GMNER_SCREENSHOTS === 'docs' ? 'docs' : '.tmp/screenshots');
 
 interface Ent {
   text: string;
@@ -58,30 +56,17 @@ function expectSameVision(local: Raw, server: Raw): void {
 }
 
 describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
-  let service: Service;
-  let browser: Browser;
-  const external: string[] = [];
-  const pageErrors: string[] = [];
+  const suite = chromiumSuite();
+  const { external, pageErrors } = suite;
 
-  beforeAll(async () => {
-    service = await startService();
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.close();
-  });
-
-  const newContext = (on: Browser = browser) => offlineContext(on, external);
+  const newContext = (on: Browser = suite.browser) => offlineContext(on, external);
 
   async function open(context: BrowserContext, backend = 'wasm'): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${service.origin}/?backend=${backend}`);
+    await page.goto(`${suite.service.origin}/?backend=${backend}`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#key', service.key);
+    await page.fill('#key', suite.service.key);
     await page.check('#masks');
     return page;
   }
@@ -134,13 +119,13 @@ describe.skipIf(!CHROMIUM)('vision in the browser (Chromium, fixtures)', () => {
     context.on('request', (r) => {
       if (/\/v1\/models\/[^/]+\/files\//.test(r.url())) files.push(new URL(r.url()).pathname);
     });
-    const manifest = await (await fetch(`${service.origin}/v1/vision/manifest`, { headers: { authorization: `Bearer ${service.key}` } })).json() as { files: Record<string, { url: string }> };
+    const manifest = await (await fetch(`${suite.service.origin}/v1/vision/manifest`, { headers: { authorization: `Bearer ${suite.service.key}` } })).json() as { files: Record<string, { url: string }> };
     await runOnce(page, true);
     expect([...files].sort()).toEqual(Object.values(manifest.files).map((f) => f.url).sort());
     files.length = 0;
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#key', service.key);
+    await page.fill('#key', suite.service.key);
     await page.check('#masks');
     const again = await runOnce(page, true);
     expect(files).toEqual([]);

@@ -4,16 +4,14 @@
  * and failed, so "works offline" is checked, not assumed. With GMNER_SCREENSHOTS=docs the screenshots
  * the README shows are rewritten (docs/demo.png, docs/docs.png); otherwise they go to .tmp/.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium, offlineContext } from './support/chromium';
-import { ROOT, startService, type Service } from './support/service';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, offlineContext } from './support/chromium';
+import { SHOTS, chromiumSuite } from './support/suite';
 
 const CHROMIUM = findChromium();
 if (!CHROMIUM) console.warn('[browser tests] skipped: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH)');
-const SHOTS = join(ROOT, process.env.GMNER_SCREENSHOTS === 'docs' ? 'docs' : '.tmp/screenshots');
 
 interface Answer {
   entities: { box: unknown; mask: unknown }[];
@@ -27,30 +25,20 @@ function answerOf(sse: string): Answer {
 }
 
 describe.skipIf(!CHROMIUM)('the demo page and /docs in Chromium', () => {
-  let service: Service;
-  let browser: Browser;
+  const suite = chromiumSuite();
+  const { external, pageErrors } = suite;
   let context: BrowserContext;
-  const external: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    service = await startService();
-    browser = await launchChromium();
-    context = await offlineContext(browser, external);
-    mkdirSync(SHOTS, { recursive: true });
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.close();
+    context = await offlineContext(suite.browser, external);
   });
 
   async function openDemo(): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${service.origin}/`);
+    await page.goto(`${suite.service.origin}/`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#key', service.key);
+    await page.fill('#key', suite.service.key);
     return page;
   }
 
@@ -106,11 +94,11 @@ describe.skipIf(!CHROMIUM)('the demo page and /docs in Chromium', () => {
     page.on('request', (r) => {
       if (r.resourceType() === 'script') scripts.push(r.url());
     });
-    await page.goto(`${service.origin}/docs`);
+    await page.goto(`${suite.service.origin}/docs`);
     await page.getByRole('heading', { name: 'GMNER edge API' }).waitFor({ timeout: 60_000 });
     await page.getByText('/healthz').first().waitFor();
     await page.waitForLoadState('networkidle');
-    expect(scripts).toEqual([`${service.origin}/docs/scalar.js`]);
+    expect(scripts).toEqual([`${suite.service.origin}/docs/scalar.js`]);
     await page.screenshot({ path: join(SHOTS, 'docs.png') });
     expect(external).toEqual([]);
     expect(pageErrors).toEqual([]);
