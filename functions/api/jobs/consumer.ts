@@ -21,7 +21,7 @@ import { isBillableStatus } from '../accounts/usage';
 import { modelTime } from '../accounts/middleware';
 import type { ApiBindings } from '../env';
 import { logProblemCause } from '../problem';
-import { recognizePost } from '../recognize-service';
+import { recognizePost } from '../recognize/run';
 import { jobsConfig, retryDelay, type JobsConfig } from './config';
 import { callbackBody, deliverCallback } from './delivery';
 import {

@@ -5,7 +5,7 @@
  */
 import { ProblemError, type FieldError } from '../../../shared/problems';
 import type { ApiBindings, JobHolds } from '../env';
-import type { RecognizeCall } from '../recognize-service';
+import type { RecognizeCall } from '../recognize/run';
 import { checkCallbackUrl } from './callback-url';
 import { jobsConfig } from './config';
 import type { JobRequest } from './schemas';

@@ -4,18 +4,18 @@
  * are built once per isolate per environment and reused: clients, sessions and codecs are expensive
  * to set up and cheap to share.
  */
-import type { StageModel } from '../../shared/api/schemas';
-import { limitsFromEnv } from '../../shared/config';
-import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../shared/image/intake';
-import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../shared/pipeline/contracts';
-import type { IntakeResult } from '../../shared/pipeline/orchestrator';
-import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../shared/recognize';
-import { visionStagesFromEnv, type PlacedStages } from '../../shared/stages/from-env';
-import type { ModelLayer } from '../../shared/stages/host';
-import { runtimeModelAccess } from '../../shared/stages/session';
-import { imageDecoder } from './codecs';
-import type { ApiBindings } from './env';
-import { imagesDownscaler } from './images';
+import type { StageModel } from '../../../shared/api/schemas';
+import { limitsFromEnv } from '../../../shared/config';
+import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../../shared/image/intake';
+import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../../shared/pipeline/contracts';
+import type { IntakeResult } from '../../../shared/pipeline/orchestrator';
+import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../../shared/recognize';
+import { visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
+import type { ModelLayer } from '../../../shared/stages/host';
+import { runtimeModelAccess } from '../../../shared/stages/session';
+import { imageDecoder } from './image-decoder';
+import type { ApiBindings } from '../env';
+import { imagesDownscaler } from './image-downscaler';
 
 export type ImageSource = IntakeSource;
 type VisionKind = 'entail' | 'ground' | 'segment';

@@ -2,13 +2,13 @@
  * One recognition, from a checked request to the public answer. The synchronous route, the SSE
  * stream and the job consumer all call this, so every way in gives the same answer.
  */
-import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../shared/api/schemas';
-import { flag } from '../../shared/config';
-import { workLimitsFromEnv } from '../../shared/pipeline/limits';
-import { runPipeline, type PipelineListener } from '../../shared/pipeline/orchestrator';
-import { ProblemError } from '../../shared/problems';
-import type { ApiBindings } from './env';
-import { describeStages, imageIntake, pipelineStages, type ImageSource } from './wiring';
+import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../../shared/api/schemas';
+import { flag } from '../../../shared/config';
+import { workLimitsFromEnv } from '../../../shared/pipeline/limits';
+import { runPipeline, type PipelineListener } from '../../../shared/pipeline/orchestrator';
+import { ProblemError } from '../../../shared/problems';
+import type { ApiBindings } from '../env';
+import { describeStages, imageIntake, pipelineStages, type ImageSource } from './pipeline-parts';
 
 export interface RecognizeCall {
   text: string;

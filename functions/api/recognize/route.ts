@@ -6,10 +6,10 @@ import {
 import type { FieldError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
-import { recognizePost, type RecognizeCall } from '../recognize-service';
+import { recognizePost, type RecognizeCall } from './run';
 import { createRouter } from '../router';
-import { streamRecognize, wantsEventStream } from '../stream';
-import type { ImageSource } from '../wiring';
+import { streamRecognize, wantsEventStream } from './event-stream';
+import type { ImageSource } from './pipeline-parts';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 

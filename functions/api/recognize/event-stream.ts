@@ -15,13 +15,13 @@
  * the rest; not billed when the stream ends with an `error` event of status >= 500 (our fault).
  */
 import type { Context } from 'hono';
-import type { RecognizeAnswer } from '../../shared/api/schemas';
-import type { PipelineEvent } from '../../shared/pipeline/orchestrator';
-import { isProblem, problemBody } from '../../shared/problems';
-import { modelTime } from './accounts/middleware';
-import type { AppEnv } from './env';
-import { logProblemCause } from './problem';
-import { recognizePost, type RecognizeCall } from './recognize-service';
+import type { RecognizeAnswer } from '../../../shared/api/schemas';
+import type { PipelineEvent } from '../../../shared/pipeline/orchestrator';
+import { isProblem, problemBody } from '../../../shared/problems';
+import { modelTime } from '../accounts/middleware';
+import type { AppEnv } from '../env';
+import { logProblemCause } from '../problem';
+import { recognizePost, type RecognizeCall } from './run';
 
 const KEEP_ALIVE_MS = 15_000;
 
