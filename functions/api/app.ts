@@ -18,7 +18,7 @@ import { docs } from './routes/docs';
 import { documentExamples } from './routes/examples';
 import { health } from './routes/health';
 import { models } from './routes/models';
-import { recognize } from './recognize/route';
+import { recognize } from './recognize';
 import { usage } from './routes/usage';
 
 export const VERSION = '0.1.0';

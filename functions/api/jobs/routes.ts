@@ -6,7 +6,7 @@ import { ProblemError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
 import { createRouter } from '../router';
-import { parseRecognizeRequest } from '../recognize/route';
+import { parseRecognizeRequest } from '../recognize';
 import {
   BatchAcceptedSchema, BatchRequestSchema, JobAcceptedSchema, JobRequestSchema, JobSchema, MAX_BATCH_ITEMS,
 } from './schemas';

@@ -21,7 +21,7 @@ import { isProblem, problemBody } from '../../../shared/problems';
 import { modelTime } from '../accounts/middleware';
 import type { AppEnv } from '../env';
 import { logProblemCause } from '../problem';
-import { recognizePost, type RecognizeCall } from './run';
+import { runRecognition, type RecognizeCall } from './run';
 
 const KEEP_ALIVE_MS = 15_000;
 
@@ -89,7 +89,7 @@ export async function streamRecognize(c: Context<AppEnv>, call: RecognizeCall): 
     else write({ event: 'entity', data: { stage: e.stage, index: e.index, entity: e.entity } });
   };
 
-  const run = recognizePost(c.env, call, requestId, abort.signal, onEvent);
+  const run = runRecognition(c.env, call, requestId, abort.signal, onEvent);
   const outcome = run.then((answer) => ({ answer }), (error: unknown) => ({ error }));
   const first = await Promise.race([started.then(() => null), outcome]);
   if (first && 'error' in first) throw first.error; // nothing streamed yet: the usual problem answer

@@ -16,7 +16,7 @@ export interface RecognizeCall {
   options: RecognizeOptions;
 }
 
-export async function recognizePost(
+export async function runRecognition(
   env: ApiBindings, call: RecognizeCall, requestId: string, signal?: AbortSignal, onEvent?: PipelineListener,
 ): Promise<RecognizeAnswer> {
   const stages = await pipelineStages(env);

@@ -16,7 +16,7 @@ import { visionConfigFromEnv } from '../../../shared/stages/config';
 import { sha256Hex } from '../../../shared/store/sha256';
 import type { AppEnv } from '../env';
 import { createRouter } from '../router';
-import { localModels } from '../recognize/pipeline-parts';
+import { localModels } from '../recognize';
 
 /**
  * The store and entries come from the configuration alone, not from the isolate's model runtime, so this route
