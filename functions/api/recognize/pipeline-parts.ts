@@ -1,35 +1,37 @@
 /**
  * Turns the Worker's environment into pipeline parts: the recognizer (hosted LLM), the vision
- * stages (in-process from MODEL_SET, or behind a service binding or URL), and image intake. Parts
- * are built once per isolate per environment and reused: clients, sessions and codecs are expensive
- * to set up and cheap to share.
+ * stages (in-process from MODEL_SET, or behind a service binding or URL), image intake, and the
+ * description of each stage (the answer's `models`, GET /v1/models). Parts are built once per isolate
+ * per environment and reused: clients, sessions and codecs are expensive to set up and cheap to share,
+ * and none of them depends on the request.
  */
 import type { StageModel } from '../../../shared/api/schemas';
 import { limitsFromEnv } from '../../../shared/config';
-import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../../shared/image/intake';
-import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../../shared/pipeline/contracts';
+import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeOptions, type IntakeSource } from '../../../shared/image/intake';
+import type { Recognizer } from '../../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../../shared/recognize';
 import { visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
 import type { ModelLayer } from '../../../shared/stages/host';
 import { runtimeModelAccess } from '../../../shared/stages/session';
-import { imageDecoder } from './image-decoder';
+import type { ModelRuntime } from '../../../shared/onnx/model-runtime';
 import type { ApiBindings } from '../env';
+import { imageDecoder } from './image-decoder';
 import { imagesDownscaler } from './image-downscaler';
 
-export type ImageSource = IntakeSource;
 type VisionKind = 'entail' | 'ground' | 'segment';
 const VISION: VisionKind[] = ['entail', 'ground', 'segment'];
 
-export interface Stages {
+export interface PipelineParts {
   recognize: Recognizer | null;
   /** Variables to set when `recognize` is null. */
   missingLlm: string[];
-  entail: EntailStage | null;
-  ground: GroundStage | null;
-  segment: SegmentStage | null;
   /** Null when no vision stage is configured at all (MODEL_SET unset and no remote stage). */
   vision: PlacedStages | null;
+  /** The image of a request, fetched or read, checked, downscaled and decoded within this environment's limits. */
+  intake(source: IntakeSource, signal: AbortSignal): Promise<IntakeResult>;
+  /** One row per stage; only `loaded` of an in-process model is read afresh (sessions load and unload). */
+  describe(): Promise<StageModel[]>;
 }
 
 /**
@@ -43,42 +45,67 @@ export function useLocalModels(l: ModelLayer): void {
 }
 /** The layer set by useLocalModels, or null in the split deployment's api (GET /v1/models/{id}/files reads it). */
 export const localModels = (): ModelLayer | null => layer;
-const built = new WeakMap<object, Promise<Stages>>();
+const built = new WeakMap<object, Promise<PipelineParts>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */
 const visionConfigured = (env: ApiBindings) =>
   typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || VISION.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
 
-export function pipelineStages(env: ApiBindings): Promise<Stages> {
-  let stages = built.get(env);
-  if (!stages) {
-    stages = buildStages(env);
-    stages.catch(() => built.delete(env));
-    built.set(env, stages);
+/** The parts for this environment, built on its first request (a failed build is retried by the next one). */
+export function pipelineParts(env: ApiBindings): Promise<PipelineParts> {
+  let parts = built.get(env);
+  if (!parts) {
+    parts = buildParts(env);
+    parts.catch(() => built.delete(env));
+    built.set(env, parts);
   }
-  return stages;
+  return parts;
 }
 
-async function buildStages(env: ApiBindings): Promise<Stages> {
+export const describeStages = async (env: ApiBindings): Promise<StageModel[]> => (await pipelineParts(env)).describe();
+
+async function buildParts(env: ApiBindings): Promise<PipelineParts> {
   const llm = llmConfigFromEnv(env);
   let vision: PlacedStages | null = null;
+  let runtime: ModelRuntime | null = null;
   if (visionConfigured(env)) {
-    vision = layer
-      ? visionStagesFromEnv(env, {
+    if (layer) {
+      runtime = layer.runtime(env);
+      vision = visionStagesFromEnv(env, {
         entries: await layer.entries(env),
-        models: runtimeModelAccess(layer.runtime(env), layer.tokenizers(env)),
+        models: runtimeModelAccess(runtime, layer.tokenizers(env)),
         calibration: layer.calibration,
         ai: env.AI,
-      })
-      : remoteOnly(visionStagesFromEnv(env, { entries: [], ai: env.AI }));
+      });
+    } else vision = remoteOnly(visionStagesFromEnv(env, { entries: [], ai: env.AI }));
   }
+  const recognize = llm.config ? createRecognizer(llm.config, { ai: env.AI }) : null;
+  const rows = stageRows(env, recognize, llm.missing, vision);
+  // Only in-process sessions are visible from here; a remote stage reports its own.
+  const local = VISION.some((k) => vision?.placement[k] === 'in-process') ? runtime : null;
+  const intakeOptions = intakeOptionsFromEnv(env);
+  const decoders = { decoder: imageDecoder(), downscaler: env.IMAGES ? imagesDownscaler(env.IMAGES) : undefined };
   return {
-    recognize: llm.config ? createRecognizer(llm.config, { ai: env.AI }) : null,
+    recognize,
     missingLlm: llm.missing,
-    entail: vision?.entail ?? null,
-    ground: vision?.ground ?? null,
-    segment: vision?.segment ?? null,
     vision,
+    intake: (source, signal) => intakeImage(source, { ...intakeOptions, signal }, decoders),
+    async describe() {
+      if (!local) return rows.map(({ modelIds, ...row }) => row);
+      const loaded = new Set((await local.list()).filter((m) => m.loaded).map((m) => m.id));
+      return rows.map(({ modelIds, ...row }) => (modelIds ? { ...row, loaded: modelIds.every((id) => loaded.has(id)) } : row));
+    },
+  };
+}
+
+function intakeOptionsFromEnv(env: ApiBindings): IntakeOptions {
+  const limits = limitsFromEnv(env);
+  return {
+    ...DEFAULT_INTAKE_OPTIONS,
+    maxBytes: limits.maxImageBytes,
+    maxPixels: limits.maxImagePixels,
+    fetchTimeoutMs: limits.imageFetchTimeoutMs,
+    allowInsecureUrls: limits.allowInsecureImageUrls,
   };
 }
 
@@ -95,64 +122,42 @@ function remoteOnly(placed: PlacedStages): PlacedStages {
   return { ...placed, missing, problems };
 }
 
-export function imageIntake(env: ApiBindings, source: ImageSource, signal: AbortSignal): Promise<IntakeResult> {
-  const limits = limitsFromEnv(env);
-  return intakeImage(
-    source,
-    {
-      ...DEFAULT_INTAKE_OPTIONS,
-      maxBytes: limits.maxImageBytes,
-      maxPixels: limits.maxImagePixels,
-      fetchTimeoutMs: limits.imageFetchTimeoutMs,
-      allowInsecureUrls: limits.allowInsecureImageUrls,
-      signal,
-    },
-    { decoder: imageDecoder(), downscaler: env.IMAGES ? imagesDownscaler(env.IMAGES) : undefined },
-  );
-}
-
-export async function describeStages(env: ApiBindings): Promise<StageModel[]> {
-  const stages = await pipelineStages(env);
+/** The rows of the stages, with the ids of the in-process models whose `loaded` state each row reports. */
+function stageRows(env: ApiBindings, recognize: Recognizer | null, missingLlm: string[], vision: PlacedStages | null): (StageModel & { modelIds?: string[] })[] {
   const llm = describeLlm(env);
-  const loaded = await loadedModels(env, stages.vision);
-  const vision = (kind: VisionKind): StageModel => {
-    const stage = stages[kind];
-    const placement = stages.vision?.placement[kind] ?? null;
+  const row = (kind: VisionKind): StageModel & { modelIds?: string[] } => {
+    const stage = vision?.[kind];
+    const placement = vision?.placement[kind] ?? null;
     if (!stage) {
-      const why = !stages.vision
+      const why = !vision
         ? 'set MODEL_SET (fixtures | default) or a remote stage to enable it'
-        : stages.vision.problems.join('; ') || `set ${(stages.vision.missing[kind] ?? []).join(', ')}`;
+        : vision.problems.join('; ') || `set ${(vision.missing[kind] ?? []).join(', ')}`;
       return { stage: kind, configured: false, provider: null, model: null, placement: null, loaded: null, detail: why };
     }
     const ids = stage.id.replace(/^[a-z]+:/, '');
     const inProcess = placement === 'in-process';
+    const local = inProcess && !ids.startsWith('vlm:');
     return {
       stage: kind,
       configured: true,
       provider: ids.startsWith('vlm:') ? 'vlm' : inProcess ? `onnxruntime-web (MODEL_SET=${String(env.MODEL_SET ?? 'default')})` : placement,
       model: ids,
       placement,
-      // Only in-process sessions are visible from here; a remote stage reports its own.
-      loaded: inProcess && !ids.startsWith('vlm:') ? ids.split('+').every((id) => loaded.has(id)) : null,
-      ...(kind === 'entail' ? { detail: `calibration: ${stages.vision!.calibration}` } : {}),
+      loaded: local ? false : null,
+      ...(kind === 'entail' ? { detail: `calibration: ${vision!.calibration}` } : {}),
+      ...(local ? { modelIds: ids.split('+') } : {}),
     };
   };
   return [
     {
       stage: 'recognize',
-      configured: stages.recognize !== null,
+      configured: recognize !== null,
       provider: llm.provider,
       model: llm.model,
       placement: null,
       loaded: null,
-      ...(stages.recognize ? {} : { detail: `set ${stages.missingLlm.join(', ')}` }),
+      ...(recognize ? {} : { detail: `set ${missingLlm.join(', ')}` }),
     },
-    ...VISION.map(vision),
+    ...VISION.map(row),
   ];
-}
-
-async function loadedModels(env: ApiBindings, vision: PlacedStages | null): Promise<Set<string>> {
-  if (!vision || !layer || !VISION.some((k) => vision.placement[k] === 'in-process')) return new Set();
-  const list = await layer.runtime(env).list();
-  return new Set(list.filter((m) => m.loaded).map((m) => m.id));
 }

@@ -5,7 +5,7 @@ import type { FieldError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
 import type { RecognizeCall } from './run';
-import type { ImageSource } from './pipeline-parts';
+import type { IntakeSource } from '../../../shared/image/intake';
 
 /** Both body types end as the same checked request; the app's middleware already refused other types. */
 export async function parseRecognizeRequest(c: Context<AppEnv>): Promise<RecognizeCall> {
@@ -20,7 +20,7 @@ export async function parseRecognizeRequest(c: Context<AppEnv>): Promise<Recogni
     const checked = RecognizeRequestSchema.safeParse(raw);
     if (!checked.success) throw validationError(fieldErrors(checked.error));
     const body = checked.data;
-    const source: ImageSource = 'url' in body.image
+    const source: IntakeSource = 'url' in body.image
       ? { kind: 'url', url: body.image.url }
       : { kind: 'base64', data: body.image.data, media_type: body.image.media_type };
     return { text: body.text, source, options: body.options };
