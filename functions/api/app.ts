@@ -52,6 +52,7 @@ export function createApp(options: AppOptions = {}) {
     if (!type || !BODY_TYPES.includes(type)) {
       return problemResponse(c, 'unsupported-media-type', `Send the body as ${BODY_TYPES.join(' or ')}; got ${type ?? 'no Content-Type'}.`);
     }
+    c.set('mediaType', type);
     const maxSize = limitsFromEnv(c.env).maxBodyBytes;
     return bodyLimit({
       maxSize,

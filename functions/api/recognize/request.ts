@@ -9,8 +9,7 @@ import type { IntakeSource } from '../../../shared/image/intake';
 
 /** Both body types end as the same checked request; the app's middleware already refused other types. */
 export async function parseRecognizeRequest(c: Context<AppEnv>): Promise<RecognizeCall> {
-  const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
-  if (type === 'application/json') {
+  if (c.get('mediaType') === 'application/json') {
     let raw: unknown;
     try {
       raw = await c.req.json();
