@@ -1,12 +1,11 @@
 /** POST /v1/recognize: the OpenAPI route and its handler (JSON answer, or an event stream on request). */
 import { createRoute } from '@hono/zod-openapi';
-import { ProblemSchema, RecognizeAnswerSchema, RecognizeFormSchema, RecognizeRequestSchema } from '../../../shared/api/schemas';
-import { createRouter } from '../router';
+import { RecognizeAnswerSchema, RecognizeFormSchema, RecognizeRequestSchema } from '../../../shared/api/schemas';
+import { createRouter, problemDoc } from '../router';
 import { streamRecognize, wantsEventStream } from './event-stream';
 import { parseRecognizeRequest } from './request';
 import { runRecognition } from './run';
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
 const route = createRoute({
   method: 'post',
@@ -33,12 +32,12 @@ const route = createRoute({
         'text/event-stream': { schema: { type: 'string' } },
       },
     },
-    413: problem('Body or image too large'),
-    415: problem('Unsupported media type (of the body or of the image)'),
-    422: problem('Validation failed'),
-    502: problem('An upstream dependency (LLM, image host, model store, vision stage) failed'),
-    503: problem('No LLM configured, or an upstream is unavailable'),
-    504: problem('An upstream dependency timed out'),
+    413: problemDoc('Body or image too large'),
+    415: problemDoc('Unsupported media type (of the body or of the image)'),
+    422: problemDoc('Validation failed'),
+    502: problemDoc('An upstream dependency (LLM, image host, model store, vision stage) failed'),
+    503: problemDoc('No LLM configured, or an upstream is unavailable'),
+    504: problemDoc('An upstream dependency timed out'),
   },
 });
 
