@@ -13,7 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv, Metering } from '../env';
 import { errorResponse, problemResponse } from '../problem';
-import { wantsEventStream } from '../stream';
+import { wantsEventStream } from '../recognize/event-stream';
 import { KEY_PATTERN, findKey, sha256Hex, type ApiKeyRow } from './keys';
 import { QUOTA_POLICY, accountingConfig, limitHeaders, type AccountingConfig } from './limits';
 import { MAX_STORED_BODY, type Admission, type ApiKeyMeter, type StoredResponse } from './meter';
