@@ -103,8 +103,8 @@ try {
   console.log(`POST /v1/recognize (masks, ${ents.length} entities, warm pieces): ${res.status} in ${ms.toFixed(0)} ms; ` +
     `boxes ${ents.reduce((a, e) => a + (e.boxes?.length ?? 0), 0)}, masks ${ents.reduce((a, e) => a + (e.masks?.length ?? 0), 0)}; timings ${JSON.stringify(body.timings_ms)}`);
 
-  // random weights make every entity ungroundable, so the api never calls ground and segment with entities: call
-  // the stage Workers directly (as the api would), so that the query part and the SAM decoder run once too
+  // the stage Workers called directly too (as the api does), with the post's entities and fixed boxes: a ground and a
+  // segment run whatever the look-alike's open gate and random boxes gave the request above
   const image = imageToWire({ width: IMAGE.width, height: IMAGE.height, data: rgba });
   const stage = async (name: string, path: string, extra: object) => {
     const t = performance.now();
