@@ -14,7 +14,8 @@ import { imageToWire } from '../../shared/stages/wire';
 import { startLlmServer, type LlmServerHandle } from '../llm-server/server';
 import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
 
-const ENV = { MODEL_SET: 'fixtures', MODEL_STORE: 'r2' };
+// every model in a Worker of its own (the fixture models are small enough that the stages would run them themselves)
+const ENV = { MODEL_SET: 'fixtures', MODEL_STORE: 'r2', STAGE_LOCAL_MODELS_MB: '0' };
 const image = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 4).fill(128) };
 const BOX = { x1: 30, y1: 20, x2: 100, y2: 90 };
 
