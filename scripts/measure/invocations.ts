@@ -13,13 +13,13 @@ import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import { countInvocations, INVOCATION_LIMIT } from '../../infra/invocations';
 import { invocations, seedApiKey, startSplit, stopSplit, type Invocation } from '../../infra/miniflare';
 import { modelSetFromEnv } from '../../models/runtime-from-env';
 import { visionConfigFromEnv } from '../../shared/stages/config';
 import { startLlmServer } from '../../test/llm-server/server';
 import type { Recording } from '../../test/llm-server/recordings';
+import { gradientPng } from '../../test/support/png-node';
 
 const { values: v } = parseArgs({ options: { set: { type: 'string' }, persist: { type: 'string' }, entities: { type: 'string' } } });
 const SET = v.set ?? 'lookalikes';
@@ -34,18 +34,7 @@ const POST: Recording = {
   expansions: names.map((n) => ({ entity: `${n}(LOC)`, description: `${n}, pictured.` })),
 };
 
-function png(w: number, h: number, seed: number): string {
-  const rows = Buffer.alloc(h * (1 + 3 * w));
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.set([(x + seed) % 256, (y * 2) % 256, (64 + seed) % 256], y * (1 + 3 * w) + 1 + 3 * x);
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]).toString('base64');
-}
+const png = (w: number, h: number, seed: number) => Buffer.from(gradientPng(w, h, seed)).toString('base64');
 
 // the model files from the persisted local R2, everything else (D1, Durable Objects) fresh
 const persist = mkdtempSync(join(tmpdir(), 'gmner-invocations-'));

@@ -6,7 +6,6 @@
  * and the config-time check rely on is the code's real behaviour) and stay under the platform's 32. Every model runs
  * in a Worker of its own here (STAGE_LOCAL_MODELS_MB=0), so part, shard and warm-up calls are all exercised.
  */
-import { crc32, deflateSync } from 'node:zlib';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countInvocations, INVOCATION_LIMIT } from '../../infra/invocations';
@@ -15,6 +14,7 @@ import { modelSetFromEnv } from '../../models/runtime-from-env';
 import { visionConfigFromEnv } from '../../shared/stages/config';
 import type { Recording } from '../llm-server/recordings';
 import { startLlmServer, type LlmServerHandle } from '../llm-server/server';
+import { gradientPng } from '../support/png-node';
 
 const ENV = { MODEL_SET: 'fixtures', MODEL_STORE: 'r2', STAGE_LOCAL_MODELS_MB: '0' };
 
@@ -26,19 +26,7 @@ const POST: Recording = {
   expansions: NAMES.map((n) => ({ entity: `${n}(${/Kevin|Steph|Draymond/.test(n) ? 'PER' : 'LOC'})`, description: `${n}, pictured.` })),
 } as Recording;
 
-/** An RGB PNG with a gradient; `seed` makes each image (and so each image key) different. */
-function png(w: number, h: number, seed: number): string {
-  const rows = Buffer.alloc(h * (1 + 3 * w));
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.set([(x * 2 + seed) % 256, (y * 3) % 256, (128 + seed) % 256], y * (1 + 3 * w) + 1 + 3 * x);
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]).toString('base64');
-}
+const png = (w: number, h: number, seed: number) => Buffer.from(gradientPng(w, h, seed)).toString('base64');
 
 const perWorker = (xs: Invocation[]) => xs.reduce<Record<string, number>>((a, x) => ({ ...a, [x.worker]: (a[x.worker] ?? 0) + 1 }), {});
 
