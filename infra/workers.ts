@@ -152,7 +152,7 @@ function fitInvocationLimit(table: WorkerDecl[], entries: readonly ModelEntry[],
   if (worst(n) > INVOCATION_LIMIT) {
     const why = `a request with ${n} entities, masks on and every isolate cold makes ${worst(n)} Worker invocations, over the platform's ${INVOCATION_LIMIT}`;
     throw new Error(limits.explicit
-      ? `MAX_ENTITIES_PER_POST=${n}: ${why}. Lower MAX_ENTITIES_PER_POST (or unset it to derive the largest that fits), or raise STAGE_BATCH_SIZE (now ${limits.stageBatch}).`
+      ? `MAX_ENTITIES_PER_POST=${n}: ${why}. Lower MAX_ENTITIES_PER_POST (or unset it to derive the largest that fits), or raise STAGE_BATCH_SIZE (now ${limits.stageBatch}: fewer, larger stage calls, each holding more memory).`
       : `${why}, even with one entity: this placement cannot serve a request (npm run workers -- list shows each Worker's share).`);
   }
   // warm-ups only where the worst case still keeps its margin with them
