@@ -2,7 +2,8 @@
 /**
  * `npm run workers -- list|configs [--set default|lookalikes|fixtures] [--out DIR] [--dev] [--json]`
  *
- *   list      the Workers of the split deployment (infra/workers.ts): name, kind, what it hosts, its bindings
+ *   list      the Workers of the split deployment (infra/workers.ts): name, kind, what it hosts, its bindings, and
+ *             the Worker invocations a request makes (infra/invocations.ts), warm and on the isolates' first request
  *   configs   writes their wrangler configs to --out (default dist/workers/<set>): api.toml first, then one
  *             .jsonc per stage, part and shard Worker; prints the paths (with --json, as a JSON array).
  *             --dev also writes secret values from the environment (local `wrangler dev` only; never deploy them).
@@ -13,9 +14,25 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { modelSetFromEnv } from '../models/runtime-from-env';
+import { visionConfigFromEnv } from '../shared/stages/config';
+import { countInvocations, INVOCATION_LIMIT, workLimitsOf } from './invocations';
 import { apiToml, workerTable, wranglerJsonc, type WorkerDecl } from './workers';
 
 const ROOT = resolve(import.meta.dirname, '..');
+
+/** The invocation counts `list` shows: the cases docs/benchmarks.md reports, and the worst the api's entity cap allows. */
+export async function invocationPlan(table: WorkerDecl[], env: Record<string, string | undefined>) {
+  const entries = await modelSetFromEnv(env).entries;
+  const { config } = visionConfigFromEnv(env, { entries });
+  const limits = workLimitsOf({ ...env, ...table[0].vars });
+  const count = (masks: boolean, n: number, cold: boolean) =>
+    countInvocations(table, entries, config, { masks, entities: n, groundable: n, boxed: n, cold }, limits.stageBatch).total;
+  const cases: [string, boolean, number][] = [
+    ['1 entity, no masks', false, 1], ['1 entity, masks', true, 1], ['8 entities, masks', true, 8],
+    [`${limits.maxEntities} entities (MAX_ENTITIES_PER_POST), masks`, true, limits.maxEntities],
+  ];
+  return cases.map(([c, masks, n]) => ({ case: c, entities: n, masks, warm: count(masks, n, false), cold: count(masks, n, true) }));
+}
 
 export async function tableFor(env: Record<string, string | undefined>, withSecrets = false): Promise<WorkerDecl[]> {
   const entries = await modelSetFromEnv(env).entries;
@@ -38,10 +55,18 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const set = v.set ?? env.MODEL_SET ?? 'default';
   const table = await tableFor({ ...env, MODEL_SET: set }, !!v.dev);
   if (positionals[0] === 'list') {
-    if (v.json) log(JSON.stringify(table, null, 2));
-    else for (const w of table) {
-      const hosts = w.hosts ? ` hosts ${w.hosts.model}${w.hosts.shard !== undefined ? ` shard ${w.hosts.shard}` : ''} (peak ${(w.hosts.peakWasmBytes / 2 ** 20).toFixed(1)} MiB)` : '';
-      log(`${w.name}  [${w.kind}] ${w.main}${hosts}${w.services.map((s) => `\n    ${s.binding} -> ${s.service} (${s.entrypoint})`).join('')}`);
+    const plan = await invocationPlan(table, { ...env, MODEL_SET: set });
+    if (v.json) log(JSON.stringify({ workers: table, invocations: plan }, null, 2));
+    else {
+      const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+      for (const w of table) {
+        const hosts = w.hosts ? ` hosts ${w.hosts.model}${w.hosts.shard !== undefined ? ` shard ${w.hosts.shard}` : ''} (peak ${mib(w.hosts.peakWasmBytes)})` : '';
+        const local = w.local?.length ? ` runs itself ${w.local.map((m) => `${m.model} (peak ${mib(m.peakWasmBytes)} + file ${mib(m.fileBytes)})`).join(', ')}` : '';
+        const vars = Object.entries(w.vars).filter(([k]) => k === 'PART_WARMUP' || k === 'MAX_ENTITIES_PER_POST').map(([k, x]) => ` ${k}=${x}`).join('');
+        log(`${w.name}  [${w.kind}] ${w.main}${hosts}${local}${vars}${w.services.map((s) => `\n    ${s.binding} -> ${s.service} (${s.entrypoint})`).join('')}`);
+      }
+      log(`\nWorker invocations per request (the platform allows ${INVOCATION_LIMIT}; infra/invocations.ts):`);
+      for (const r of plan) log(`  ${r.case.padEnd(54)} warm ${String(r.warm).padStart(2)}  first request of the isolates ${String(r.cold).padStart(2)}`);
     }
     return 0;
   }

@@ -29,11 +29,16 @@ export interface SplitOptions {
   layout?: 'one' | 'per-worker';
   /**
    * Local state folder as `wrangler dev --persist-to` keeps it, for the stage, part and shard Workers (the model files
-   * in R2); the api's D1 and Durable Objects stay in memory (per-worker layout only).
+   * in R2); in the per-worker layout the api's D1 and Durable Objects stay in memory, in the one layout they use it too.
    */
   persist?: string;
   /** Bundles already built, by entry module (a second start reuses them). */
   builds?: Map<string, string>;
+  /**
+   * Count every invocation of every Worker of the table (one layout only): each gets a tail Worker, which records
+   * one event per invocation (the platform's unit for its 32-per-request limit); read them with `invocations`.
+   */
+  countInvocations?: boolean;
   /** Called after each Worker's workerd is ready (per-worker layout): measurements read its process then. */
   onStarted?: (w: WorkerDecl, mf: Miniflare, readyMs: number) => Promise<void> | void;
 }
@@ -91,7 +96,7 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
       modulesRoot: outdir,
       modules: modulesOf(outdir, w.main),
       compatibilityDate: '2026-07-20',
-      bindings: w.kind === 'api' ? { ...opts.apiVars } : w.vars,
+      bindings: w.kind === 'api' ? { ...w.vars, ...opts.apiVars } : w.vars,
       serviceBindings: Object.fromEntries(w.services.map((s) => [s.binding, { name: s.service, entrypoint: s.entrypoint }])),
       r2Buckets: { MODELS: 'gmner-models' },
       ...(w.kind === 'api'
@@ -100,7 +105,11 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
     };
   });
   if (opts.layout !== 'per-worker') {
-    const mf = new Miniflare(convertV4MiniflareOptions({ workers } as never));
+    // one tail Worker per Worker: locally a trace item's scriptName is null, so the tail's own name says whose it is
+    const counted = opts.countInvocations
+      ? [...workers.map((w) => ({ ...w, tails: [tailOf(w.name)] })), ...workers.map((w) => ({ name: tailOf(w.name), modules: true, script: tailScript(w.name), compatibilityDate: '2026-07-20' }))]
+      : workers;
+    const mf = new Miniflare(convertV4MiniflareOptions({ workers: counted, ...persist } as never));
     await mf.ready;
     return { mf, instances: new Map(table.map((w) => [w.name, mf])), table, builds };
   }
@@ -120,6 +129,39 @@ export async function startSplit(opts: SplitOptions): Promise<Split> {
     throw e;
   }
   return { mf: instances.get(table[0].name)!, instances, table, builds };
+}
+
+const tailOf = (worker: string) => `${worker}--invocations`;
+// one trace item per invocation: its entrypoint, whether a Durable Object's, and the RPC method or HTTP path
+const tailScript = (worker: string) => `let seen = [];
+export default {
+  tail(items) {
+    for (const t of items) seen.push({ worker: ${JSON.stringify(worker)}, entrypoint: t.entrypoint ?? null, model: t.executionModel ?? null, what: t.event?.rpcMethod ?? (t.event?.request ? new URL(t.event.request.url).pathname : Object.keys(t.event ?? {}).join(',')) });
+  },
+  fetch(req) {
+    if (new URL(req.url).pathname === '/reset') seen = [];
+    return Response.json(seen);
+  },
+};`;
+
+/** One invocation: the Worker, its entrypoint class, 'durableObject' for a Durable Object's, and the method or path. */
+export interface Invocation { worker: string; entrypoint: string | null; model: string | null; what: string }
+
+/**
+ * The invocations the tail Worker has recorded since the last call (startSplit's countInvocations). Tail events come
+ * after their invocation ends, so this waits until the count stops changing.
+ */
+export async function invocations(split: Split, settleMs = 300): Promise<Invocation[]> {
+  const read = async () => (await Promise.all(split.table.map(async (w) => (await (await split.mf.getWorker(tailOf(w.name))).fetch('http://tail/')).json() as Promise<Invocation[]>))).flat();
+  let last = await read();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, settleMs));
+    const now = await read();
+    if (now.length === last.length) break;
+    last = now;
+  }
+  await Promise.all(split.table.map(async (w) => (await split.mf.getWorker(tailOf(w.name))).fetch('http://tail/reset')));
+  return last;
 }
 
 /** Disposes every instance of a split start. */

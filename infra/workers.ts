@@ -14,7 +14,8 @@
  */
 import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
-import { visionConfigFromEnv } from '../shared/stages/config';
+import { visionConfigFromEnv, type VisionConfig } from '../shared/stages/config';
+import { INVOCATION_LIMIT, INVOCATION_MARGIN, workLimitsOf, worstCase } from './invocations';
 import type { StageKind } from '../shared/stages/http-app';
 
 export interface ServiceBinding { binding: string; service: string; entrypoint: string }
@@ -30,6 +31,8 @@ export interface WorkerDecl {
   hosts?: { model: string; shard?: number; peakWasmBytes: number };
   /** Binds Workers AI as AI (a ground stage whose VLM is VLM_PROVIDER=workers-ai). */
   ai?: boolean;
+  /** A stage Worker: the models it runs in its own isolate (no binding for them, so its runtime loads them itself). */
+  local?: { model: string; peakWasmBytes: number; fileBytes: number }[];
 }
 
 export const STAGES: readonly StageKind[] = ['entail', 'ground', 'segment'];
@@ -49,6 +52,21 @@ export const SECRETS = new Set(['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'VLM
 
 /** Stands for the AI binding a config declares, while the table is made (nothing runs it). */
 const AI_DECLARED = { run: () => Promise.reject(new Error('declared in the Worker config, not bound here')) };
+/**
+ * What a stage Worker may spend on models it runs itself: each one it keeps saves an invocation per run (the SAM
+ * decoder A runs once per box). The rest of the 128 MiB is the stage's own: the request's RGBA image, the model
+ * inputs it makes (the SAM encoder's 1024² float input is 12 MiB), its per-image caches and the activations of the
+ * shard chain it drives (up to 8 MiB per cut).
+ */
+export const STAGE_LOCAL_MODELS_BYTES = 80 * 2 ** 20;
+
+/** STAGE_LOCAL_MODELS_MB overrides it (0: every model in a Worker of its own). */
+function stageLocalBytes(env: Record<string, string | undefined>): number {
+  const v = env.STAGE_LOCAL_MODELS_MB;
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  if (v !== undefined && v.trim() !== '' && !(Number.isFinite(n) && n >= 0)) throw new Error(`STAGE_LOCAL_MODELS_MB must be a number of MiB, 0 or more, not "${v}"`);
+  return Number.isFinite(n) ? n * 2 ** 20 : STAGE_LOCAL_MODELS_BYTES;
+}
 
 const slug = (id: string) => id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
@@ -89,7 +107,7 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
   const stages: WorkerDecl[] = [];
   for (const kind of STAGES) {
     if (!config[kind]) continue;
-    const stage: WorkerDecl = { name: `${PREFIX}-${kind}`, kind: 'stage', main: `functions/${kind}/index.ts`, vars: { ...vars }, services: [], ...(ai && kind === 'ground' ? { ai: true } : {}) };
+    const stage: WorkerDecl = { name: `${PREFIX}-${kind}`, kind: 'stage', main: `functions/${kind}/index.ts`, vars: { ...vars }, services: [], local: [], ...(ai && kind === 'ground' ? { ai: true } : {}) };
     for (const id of stageModels(config[kind], ids)) {
       const entry = byId.get(id)!;
       if (entry.shards) {
@@ -98,6 +116,8 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
           pieces.push({ name, kind: 'shard', main: 'functions/shard/index.ts', vars: { ...vars, PART_MODEL: id, PART_SHARD: String(s.index) }, services: [], hosts: { model: id, shard: s.index, peakWasmBytes: s.memory.peakWasmBytes } });
           stage.services.push({ binding: shardBindingName(id, s.index), service: name, entrypoint: 'ShardService' });
         }
+      } else if (fitsStage(stage, entry, stageLocalBytes(opts.env))) {
+        stage.local!.push({ model: id, peakWasmBytes: entry.memory.peakWasmBytes, fileBytes: fileBytes(entry)! });
       } else {
         const name = `${PREFIX}-part-${slug(id)}`;
         pieces.push({ name, kind: 'part', main: 'functions/shard/index.ts', vars: { ...vars, PART_MODEL: id }, services: [], hosts: { model: id, peakWasmBytes: entry.memory.peakWasmBytes } });
@@ -107,7 +127,48 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
     api.services.push({ binding: `${kind.toUpperCase()}_SERVICE`, service: stage.name, entrypoint: ENTRYPOINT[kind] });
     stages.push(stage);
   }
-  return [api, ...stages, ...pieces];
+  const table = [api, ...stages, ...pieces];
+  fitInvocationLimit(table, opts.entries, config, opts.env);
+  return table;
+}
+
+const fileBytes = (e: ModelEntry) => (e.files.every((f) => f.bytes !== null) ? e.files.reduce((a, f) => a + f.bytes!, 0) : null);
+
+/** An unsharded model whose measured peak and known file fit what the stage has left for models. */
+function fitsStage(stage: WorkerDecl, entry: ModelEntry, budget: number): boolean {
+  const bytes = fileBytes(entry);
+  if (bytes === null || entry.memory.peakWasmBytes <= 0) return false; // not pinned or not measured: no basis to place it
+  const used = stage.local!.reduce((a, m) => a + m.peakWasmBytes + m.fileBytes, 0);
+  return used + entry.memory.peakWasmBytes + bytes <= budget;
+}
+
+/**
+ * Keeps every request of this table under the platform's 32 invocations (infra/invocations.ts), deciding two things
+ * at config time: the api's entity cap, when the environment does not set one (the largest up to the default whose
+ * worst case keeps INVOCATION_MARGIN), and which stages warm their part Workers on an isolate's first request
+ * (PART_WARMUP=off where the warm-up does not fit). A cap set in the environment that the plan cannot serve is an
+ * error here, not a request that fails on Cloudflare at its 33rd call.
+ */
+function fitInvocationLimit(table: WorkerDecl[], entries: readonly ModelEntry[], config: VisionConfig, env: Record<string, string | undefined>): void {
+  const limits = workLimitsOf(env);
+  const target = INVOCATION_LIMIT - INVOCATION_MARGIN;
+  const worst = (n: number) => worstCase(table, entries, config, n, limits.stageBatch);
+  const stages = table.filter((w) => w.kind === 'stage');
+  for (const s of stages) s.vars.PART_WARMUP = 'off';
+  let n = limits.maxEntities;
+  if (!limits.explicit) while (n > 1 && worst(n) > target) n--;
+  if (worst(n) > INVOCATION_LIMIT) {
+    const why = `a request with ${n} entities, masks on and every isolate cold makes ${worst(n)} Worker invocations, over the platform's ${INVOCATION_LIMIT}`;
+    throw new Error(limits.explicit
+      ? `MAX_ENTITIES_PER_POST=${n}: ${why}. Lower MAX_ENTITIES_PER_POST (or unset it to derive the largest that fits), or raise STAGE_BATCH_SIZE (now ${limits.stageBatch}: fewer, larger stage calls, each holding more memory).`
+      : `${why}, even with one entity: this placement cannot serve a request (npm run workers -- list shows each Worker's share).`);
+  }
+  // warm-ups only where the worst case still keeps its margin with them
+  for (const s of stages) {
+    delete s.vars.PART_WARMUP;
+    if (worst(n) > target) s.vars.PART_WARMUP = 'off';
+  }
+  if (!limits.explicit) table[0].vars.MAX_ENTITIES_PER_POST = String(n);
 }
 
 /**
@@ -149,6 +210,9 @@ export function apiToml(wranglerToml: string, w: WorkerDecl, rel: (repoPath: str
     const m = new RegExp(`^${key} = "(.*)"$`, 'm').exec(out);
     if (m) swap(key, rel(m[1].replace(/^\.\//, '')));
   }
+  // the api's derived settings (its entity cap) go under [vars]; wrangler's --var and .dev.vars still override them
+  const derived = Object.entries(w.vars).map(([k, v]) => `${k} = ${JSON.stringify(v)}\n`).join('');
+  if (derived) out = /^\[vars\]$/m.test(out) ? out.replace(/^\[vars\]$/m, `[vars]\n${derived.trimEnd()}`) : `${out.trimEnd()}\n\n[vars]\n${derived}`;
   const services = w.services.map((s) => `\n[[services]]\nbinding = ${JSON.stringify(s.binding)}\nservice = ${JSON.stringify(s.service)}\nentrypoint = ${JSON.stringify(s.entrypoint)}\n`).join('');
   return `# generated from wrangler.toml and infra/workers.ts (the split deployment's api); do not edit\n${out.trimEnd()}\n${services}`;
 }

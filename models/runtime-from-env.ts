@@ -98,10 +98,11 @@ export function createModelRuntime(env: ModelEnv, provider: OrtProvider, opts: S
     set, entries, store: modelStoreFromEnv(env, opts), provider, budget: budgetFromEnv(env.MEMORY_BUDGET_MB),
     parts: parts.names.length ? parts : undefined,
     partTimeoutMs: positiveInt(env.PART_TIMEOUT_MS, 60_000),
+    warmParts: env.PART_WARMUP !== 'off',
   });
 }
 
-const CONFIG_KEYS = ['MODEL_SET', 'MODEL_STORE', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB', 'PART_TIMEOUT_MS'];
+const CONFIG_KEYS = ['MODEL_SET', 'MODEL_STORE', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB', 'PART_TIMEOUT_MS', 'PART_WARMUP'];
 const runtimes = new Map<string, ModelRuntime>();
 
 /**

@@ -33,6 +33,12 @@ export interface ModelRuntimeOptions {
   parts?: ModelParts;
   /** Deadline of one call to a part or shard Worker. */
   partTimeoutMs?: number;
+  /**
+   * Whether `warm` may call the Workers hosting a model (one invocation each). Off where the deployment's plan has
+   * no room for them under the platform's 32 invocations per request (infra/invocations.ts); the first run then
+   * creates the session instead.
+   */
+  warmParts?: boolean;
 }
 
 export interface ModelStatus {
@@ -217,7 +223,7 @@ export class ModelRuntime {
     }
     // once per stage isolate: each load() is one more Worker invocation per shard on every request (the platform
     // allows 32 per request), and a piece whose isolate was since evicted loads again on its next run anyway
-    if (this.warmedRemote.has(id)) return;
+    if (this.warmedRemote.has(id) || this.opts.warmParts === false) return;
     await remote.load();
     this.warmedRemote.add(id);
   }

@@ -6,31 +6,18 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedApiKey, startSplit, type Split } from '../../infra/miniflare';
 import { imageToWire } from '../../shared/stages/wire';
 import { startLlmServer, type LlmServerHandle } from '../llm-server/server';
+import { gradientPng } from '../support/png-node';
 import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
 
-const ENV = { MODEL_SET: 'fixtures', MODEL_STORE: 'r2' };
+// every model in a Worker of its own (the fixture models are small enough that the stages would run them themselves)
+const ENV = { MODEL_SET: 'fixtures', MODEL_STORE: 'r2', STAGE_LOCAL_MODELS_MB: '0' };
 const image = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 4).fill(128) };
 const BOX = { x1: 30, y1: 20, x2: 100, y2: 90 };
-
-/** An RGB PNG with a gradient, written here (the product's PNG codec is for workerd). */
-function gradientPng(w: number, h: number): Uint8Array {
-  const rows = Buffer.alloc(h * (1 + 3 * w));
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.set([(x * 2) % 256, (y * 3) % 256, 128], y * (1 + 3 * w) + 1 + 3 * x);
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr.set([8, 2, 0, 0, 0], 8);
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]));
-}
 
 const POST = UNIT_RECORDINGS.find((r) => r.id === 'u3')!.text;
 

@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tableFor } from '../../infra/cli';
-import { apiToml, wranglerJsonc } from '../../infra/workers';
+import { countInvocations, INVOCATION_LIMIT, INVOCATION_MARGIN } from '../../infra/invocations';
+import { apiToml, STAGE_LOCAL_MODELS_BYTES, wranglerJsonc } from '../../infra/workers';
+import { modelSetFromEnv } from '../../models/runtime-from-env';
+import { visionConfigFromEnv } from '../../shared/stages/config';
 import { modelBindingName } from '../../shared/onnx/model-parts';
 
 const rel = (p: string) => `../../${p}`;
@@ -73,5 +76,42 @@ describe('the Worker table', () => {
     const json = JSON.parse(wranglerJsonc(t.find((w) => w.kind === 'shard')!, rel).replace(/^\/\/.*\n/, ''));
     expect(json).toMatchObject({ name: 'gmner-shard-mobilesam-encoder-0', main: '../../functions/shard/index.ts', r2_buckets: [{ binding: 'MODELS', bucket_name: 'gmner-models' }], vars: { PART_SHARD: '0' } });
     expect(() => apiToml('name = "x"\n', t[0], rel)).toThrow(/no top-level main/);
+  });
+});
+
+describe('Worker invocations per request (infra/invocations.ts)', () => {
+  const plan = async (env: Record<string, string>) => {
+    const t = await tableFor(env);
+    const entries = await modelSetFromEnv(env).entries;
+    const { config } = visionConfigFromEnv(env, { entries });
+    const count = (n: number, cold: boolean, masks = true) => countInvocations(t, entries, config, { masks, entities: n, groundable: n, boxed: n, cold }).total;
+    return { t, count };
+  };
+
+  it('lookalikes: the stages run the image tower and the SAM decoder themselves; every case fits 32 with margin', async () => {
+    const { t, count } = await plan({ MODEL_SET: 'lookalikes' });
+    expect(t.find((w) => w.name === 'gmner-entail')!.local!.map((m) => m.model)).toEqual(['lookalike-mobileclip-s0-vision']);
+    expect(t.find((w) => w.name === 'gmner-segment')!.local!.map((m) => m.model)).toEqual(['lookalike-sam-decoder-a']);
+    expect(t.some((w) => w.kind === 'part')).toBe(false);
+    // every piece that runs in a stage stays inside what the stage may spend on models
+    for (const w of t) expect((w.local ?? []).reduce((a, m) => a + m.peakWasmBytes + m.fileBytes, 0)).toBeLessThanOrEqual(STAGE_LOCAL_MODELS_BYTES);
+    const cap = Number(t[0].vars.MAX_ENTITIES_PER_POST);
+    expect(cap).toBeGreaterThanOrEqual(8);
+    for (const n of [1, 8, cap]) for (const cold of [false, true]) expect(count(n, cold)).toBeLessThanOrEqual(INVOCATION_LIMIT - INVOCATION_MARGIN);
+    expect(count(cap + 1, true)).toBeGreaterThan(INVOCATION_LIMIT - INVOCATION_MARGIN);
+    // what the placement saves: with every model in a Worker of its own, 8 boxes cost 8 decoder calls
+    const apart = await plan({ MODEL_SET: 'lookalikes', STAGE_LOCAL_MODELS_MB: '0', MAX_ENTITIES_PER_POST: '1' });
+    expect(apart.count(8, true) - count(8, true)).toBeGreaterThanOrEqual(9);
+  });
+
+  it('a cap set in the environment that the plan cannot serve fails at config time, naming the fix', async () => {
+    await expect(tableFor({ MODEL_SET: 'lookalikes', MAX_ENTITIES_PER_POST: '32' })).rejects.toThrow(/MAX_ENTITIES_PER_POST=32: a request with 32 entities, masks on and every isolate cold makes \d+ Worker invocations, over the platform's 32\. Lower MAX_ENTITIES_PER_POST/);
+    await expect(tableFor({ MODEL_SET: 'lookalikes', MAX_ENTITIES_PER_POST: '8' })).resolves.toBeTruthy();
+  });
+
+  it('the derived cap reaches the api through its config; warm-ups are off where they would not fit', async () => {
+    const t = await tableFor({ MODEL_SET: 'lookalikes' });
+    expect(apiToml(readFileSync('wrangler.toml', 'utf8'), t[0], rel)).toMatch(new RegExp(`^\\[vars\\]\\nMAX_ENTITIES_PER_POST = "${t[0].vars.MAX_ENTITIES_PER_POST}"$`, 'm'));
+    expect(t.find((w) => w.name === 'gmner-ground')!.vars.PART_WARMUP).toBe('off');
   });
 });

@@ -39,6 +39,23 @@ describe('model runtime over shard Workers', () => {
     expect(rt.sessionsCreated).toBe(1);
   });
 
+  it('warm-ups call the part Worker once per isolate, and never with PART_WARMUP=off (no invocation to spare)', async () => {
+    const counting = () => {
+      const part = { loads: 0, run: async () => ({}), load: async () => { part.loads++; } };
+      return part;
+    };
+    const on = counting();
+    const warmed = createModelRuntime({ ...BASE, [modelBindingName('sam-decoder-a')]: on }, workerdOrt);
+    await warmed.warm('sam-decoder-a');
+    await warmed.warm('sam-decoder-a');
+    expect(on.loads).toBe(1);
+    const off = counting();
+    const cold = createModelRuntime({ ...BASE, PART_WARMUP: 'off', [modelBindingName('sam-decoder-a')]: off }, workerdOrt);
+    await cold.warm('sam-decoder-a');
+    expect(off.loads).toBe(0);
+    expect(cold.sessionsCreated).toBe(0); // nor does it load the model here instead
+  });
+
   it('a part Worker that hangs: 504 stage-timeout after PART_TIMEOUT_MS', async () => {
     const hung = { run: () => new Promise(() => undefined), load: async () => undefined };
     const rt = createModelRuntime({ ...BASE, PART_TIMEOUT_MS: '100', [modelBindingName('sam-decoder-a')]: hung }, workerdOrt);
