@@ -5,6 +5,7 @@
  * to set up and cheap to share.
  */
 import type { StageModel } from '../../shared/api/schemas';
+import { modelSetFromEnv } from '../../models/runtime-from-env';
 import { limitsFromEnv } from '../../shared/config';
 import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../shared/image/intake';
 import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../shared/pipeline/contracts';
@@ -67,10 +68,11 @@ async function buildStages(env: ApiBindings): Promise<Stages> {
       ? visionStagesFromEnv(env, {
         entries: await layer.entries(env),
         models: runtimeModelAccess(layer.runtime(env), layer.tokenizers(env)),
-        calibration: layer.calibration,
+        calibration: layer.calibration?.(env),
         ai: env.AI,
       })
-      : remoteOnly(visionStagesFromEnv(env, { entries: [], ai: env.AI }));
+      // the entail Worker decides with its set's calibration; the answer reports the same one
+      : remoteOnly(visionStagesFromEnv(env, { entries: [], calibration: modelSetFromEnv(env).calibration, ai: env.AI }));
   }
   return {
     recognize: llm.config ? createRecognizer(llm.config, { ai: env.AI }) : null,

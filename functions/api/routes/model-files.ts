@@ -93,7 +93,7 @@ async function serveFile(c: Context<AppEnv>, id: string, name: string): Promise<
 
 async function visionManifest(env: Record<string, unknown>): Promise<VisionManifest> {
   const all = await entriesOf(env);
-  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: localModels()?.calibration });
+  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: modelSetFromEnv(env as ModelEnv).calibration });
   const notes = [...problems];
   if (config.ground?.provider === 'vlm') {
     notes.push('ground runs a hosted VLM with the server\'s credentials: not available to clients');
