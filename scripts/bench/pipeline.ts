@@ -2,6 +2,8 @@
 /**
  * `npm run bench -- pipeline [--runs N] [--llm-ms MS] [--entities 1,3,8] [--masks both|on|off] [--lookalikes DIR]
  *  [--lookalike-cache .cache/lookalikes] [--groundable F] [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]`
+ * With `--placement in-process,split-one,split-per-worker [--set fixtures|lookalikes]` it runs the product's api in
+ * each placement instead (scripts/bench/pipeline-placement.ts); the phases below are then not run.
  *
  * The whole pipeline inside workerd (Miniflare API on a bench Worker built with wrangler, scripts/bench/pipeline-worker.ts)
  * against the recorded LLM server (test/llm-server, behaviour `slow?delay_ms=MS`), over the look-alike models, for
@@ -551,7 +553,7 @@ async function placementCommand(
   const runs = await benchPlacements({ ...opts, image: jpeg, mediaType: 'image/jpeg', pixels }, (l) => console.error(l));
   writeFileSync(join(WORK, 'placement-last.json'), JSON.stringify({ machine: machine(), options: opts, runs }, null, 2));
   console.log(values.json ? JSON.stringify({ machine: machine(), options: opts, runs }, null, 2) : `Machine: ${machine()}\n\n${placementTable(runs, opts)}\n\n${hopTable(runs)}`);
-  return 0;
+  return runs.some((r) => r.error) ? 1 : 0;
 }
 
 /** The `pipeline` subcommand of scripts/bench.ts. */

@@ -74,6 +74,7 @@ describe('every placement on fixtures', () => {
 
   it('each placement gives a row from answers whose stages ran there, with boxes and masks', () => {
     for (const run of runs) {
+      expect(run.error).toBeUndefined();
       expect(run.rows).toHaveLength(1);
       const [post] = run.rows[0].posts;
       const want = run.placement === 'in-process' ? 'in-process' : 'service-binding';
