@@ -37,6 +37,6 @@ export function stageService<K extends StageKind>(kind: K) {
 
 /** The stage's HTTP face as the Worker's default export. */
 export function stageHandler(kind: StageKind) {
-  const app = stageHttpApp<Env>(kind, (env) => hostStage(kind, env, layer));
+  const app = stageHttpApp<Env>(kind, (env) => hostStage(kind, env, layer), { hops: (env) => layer.runtime(env).hops });
   return { fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, env, ctx) } satisfies ExportedHandler<Env>;
 }

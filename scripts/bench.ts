@@ -6,6 +6,10 @@
  *            [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]
  *                                      the pipeline in workerd over the look-alikes vs RiVEG's order; each function alone
  *                                      (tables on stdout; every run also leaves its raw numbers in .tmp/bench-pipeline/last.json)
+ *   pipeline --placement in-process,split-one,split-per-worker [--set fixtures|lookalikes] [--runs N] [--llm-ms MS]
+ *            [--entities 3,8] [--masks both|on|off]
+ *                                      the product's api in each placement, one invocation: one table against issue 10's
+ *                                      targets, and the hops per shard boundary (scripts/bench/pipeline-placement.ts)
  *   load [--clients 16] [--seconds 60] [--masks on|off|both] [--quota 10] [--drain-seconds 180] [--port P] [--json FILE]
  *                                      concurrent clients against wrangler dev; PASS/FAIL checks (precise answers, no lost jobs,
  *                                      exact billing); exits 1 on a FAIL (scripts/bench/load.ts)

@@ -1,13 +1,13 @@
 /**
  * A generic model Worker: hosts one whole model (a stage part, `PART_MODEL=<id>`) or one shard of a sharded model
  * (`PART_MODEL=<id>`, `PART_SHARD=<i>`), and runs it for the stage Worker that owns it, over RPC:
- * `run(feeds, outputNames?) -> outputs` (typed arrays, structured-cloned) and `load()` to warm it. One isolate per
+ * `run(feeds, outputNames?) -> {outputs, run_ms}` (typed arrays, structured-cloned; run_ms: this Worker's own run time) and `load()` to warm it. One isolate per
  * model piece is what keeps each piece's ORT heap under the isolate's 128 MB (infra/workers.ts places them).
  * GET /healthz says what it hosts and this isolate's ORT heap; it loads nothing. POST /load loads it (as `load()`)
  * and says how long that took: how measurements and local tooling warm a piece without an RPC client.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import { shardId } from '../../shared/onnx/model-parts';
+import { shardId, type PartRun } from '../../shared/onnx/model-parts';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import type { TensorData } from '../../shared/onnx/tensors';
 import { ProblemError } from '../../shared/problems';
@@ -28,8 +28,12 @@ function hosted(env: Env): string {
 const runtime = (env: Env) => modelRuntimeFromEnv(env, workerdOrt);
 
 export class ShardService extends WorkerEntrypoint<Env> {
-  run(feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
-    return rpcCallee(() => runtime(this.env).run(hosted(this.env), feeds, outputNames));
+  run(feeds: Record<string, TensorData>, outputNames?: string[]): Promise<PartRun> {
+    return rpcCallee(async () => {
+      const t0 = performance.now();
+      const outputs = await runtime(this.env).run(hosted(this.env), feeds, outputNames);
+      return { outputs, run_ms: performance.now() - t0 };
+    });
   }
 
   load(): Promise<void> {

@@ -2,6 +2,8 @@
 /**
  * `npm run bench -- pipeline [--runs N] [--llm-ms MS] [--entities 1,3,8] [--masks both|on|off] [--lookalikes DIR]
  *  [--lookalike-cache .cache/lookalikes] [--groundable F] [--phase all|pipeline|functions] [--prepare-delay-ms 0] [--json]`
+ * With `--placement in-process,split-one,split-per-worker [--set fixtures|lookalikes]` it runs the product's api in
+ * each placement instead (scripts/bench/pipeline-placement.ts); the phases below are then not run.
  *
  * The whole pipeline inside workerd (Miniflare API on a bench Worker built with wrangler, scripts/bench/pipeline-worker.ts)
  * against the recorded LLM server (test/llm-server, behaviour `slow?delay_ms=MS`), over the look-alike models, for
@@ -530,6 +532,30 @@ export function report(r: PipelineReport): string {
   return [`Machine: ${r.machine}`, `Image: ${r.image}`, '', modelsTable(r), '', pipelineTable(r), '', functionsTable(r)].filter((x) => x !== undefined).join('\n');
 }
 
+/** `--placement ...`: the product's api in each placement, one table (scripts/bench/pipeline-placement.ts). */
+async function placementCommand(
+  values: { placement?: string; set: string; runs: string; 'llm-ms': string; entities: string; 'lookalike-cache': string; json?: boolean },
+  masks: boolean[], num: (name: string, v: string, ok: (n: number) => boolean) => number,
+): Promise<number> {
+  const { benchPlacements, hopTable, parsePlacements, parseSet, placementTable } = await import('./pipeline-placement');
+  const opts = {
+    placements: parsePlacements(values.placement!),
+    set: parseSet(values.set),
+    runs: num('runs', values.runs, (n) => Number.isInteger(n) && n >= 1),
+    llmMs: num('llm-ms', values['llm-ms'], (n) => Number.isInteger(n) && n >= 0),
+    entities: [...new Set(values.entities.split(',').map((e) => num('entities', e, (n) => Number.isInteger(n) && n >= 1)))].sort((a, b) => a - b),
+    masks,
+    lookalikeCache: resolve(ROOT, values['lookalike-cache']),
+  };
+  mkdirSync(WORK, { recursive: true });
+  const { jpeg, rgba } = await prepareImage();
+  const pixels = { width: IMAGE.width, height: IMAGE.height, data: rgba };
+  const runs = await benchPlacements({ ...opts, image: jpeg, mediaType: 'image/jpeg', pixels }, (l) => console.error(l));
+  writeFileSync(join(WORK, 'placement-last.json'), JSON.stringify({ machine: machine(), options: opts, runs }, null, 2));
+  console.log(values.json ? JSON.stringify({ machine: machine(), options: opts, runs }, null, 2) : `Machine: ${machine()}\n\n${placementTable(runs, opts)}\n\n${hopTable(runs)}`);
+  return runs.some((r) => r.error) ? 1 : 0;
+}
+
 /** The `pipeline` subcommand of scripts/bench.ts. */
 export async function pipelineCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -539,7 +565,7 @@ export async function pipelineCommand(args: string[]): Promise<number> {
       masks: { type: 'string', default: 'both' }, lookalikes: { type: 'string', default: '../shared/lookalike-models' },
       'lookalike-cache': { type: 'string', default: '.cache/lookalikes' },
       groundable: { type: 'string', default: '1' }, phase: { type: 'string', default: 'all' }, 'prepare-delay-ms': { type: 'string', default: '0' },
-      json: { type: 'boolean' },
+      json: { type: 'boolean' }, placement: { type: 'string' }, set: { type: 'string', default: 'lookalikes' },
     },
   });
   const num = (name: string, v: string, ok: (n: number) => boolean) => {
@@ -549,6 +575,7 @@ export async function pipelineCommand(args: string[]): Promise<number> {
   };
   const masks = ({ both: [false, true], on: [true], off: [false] } as Record<string, boolean[]>)[values.masks];
   if (!masks) throw new Error('--masks takes both, on or off');
+  if (values.placement !== undefined) return placementCommand(values, masks, num);
   const phase = values.phase as PipelineBenchOptions['phase'];
   if (!['all', 'pipeline', 'functions'].includes(phase)) throw new Error('--phase takes all, pipeline or functions');
   const r = await benchPipeline({

@@ -11,9 +11,19 @@ import type { ModelEntry } from './manifest-types';
 import type { ShardSpec } from './shard-plan';
 import type { TensorData } from './tensors';
 
+/**
+ * A part or shard Worker's answer: the outputs, and how long the run took inside that Worker (its own clock), so the
+ * caller can tell the RPC hop (its wall time less this) from the run. Deployed Workers advance the clock only on I/O,
+ * so there `run_ms` reads near 0 and the whole call looks like hop; local workerd advances it during CPU work.
+ */
+export interface PartRun {
+  outputs: Record<string, TensorData>;
+  run_ms: number;
+}
+
 /** What a part or shard Worker exposes over RPC (functions/shard/index.ts). */
 export interface ModelPartRpc {
-  run(feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>>;
+  run(feeds: Record<string, TensorData>, outputNames?: string[]): Promise<PartRun>;
   /** Creates the session now (download, verify, load) so the first run does not pay for it. */
   load(): Promise<void>;
 }

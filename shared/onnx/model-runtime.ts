@@ -16,6 +16,7 @@ import type { ModelStore, StoreDescription } from '../store/model-store';
 import type { MemoryBudget } from './budget';
 import { checkFeeds, checkSessionContract } from './contract';
 import { isVerified, type ModelEntry } from './manifest-types';
+import { HopLog, tensorBytes } from './hops';
 import { parseShardId, shardEntry, type ModelPartRpc, type ModelParts } from './model-parts';
 import { OrtRuntime } from './ort-runtime';
 import type { OrtInstance, OrtProvider, OrtSession } from './ort-types';
@@ -88,6 +89,8 @@ export class ModelRuntime {
   sessionsCreated = 0;
   /** ORT copies dropped after a run left them holding memory (see the top of this file). */
   recycles = 0;
+  /** Every call to a part or shard Worker: caller and callee time, bytes each way (hops.ts). */
+  readonly hops = new HopLog();
   /** Bumped when the ORT copy is dropped; sessions of an older generation are never run again. */
   private generation = 0;
 
@@ -123,10 +126,16 @@ export class ModelRuntime {
     const ms = this.opts.partTimeoutMs ?? 60_000;
     const call = <T>(rpc: ModelPartRpc, what: string, fn: (r: ModelPartRpc) => Promise<T>) =>
       withDeadline(ms, what, entry.id, () => fn(rpc)).catch((e) => { throw problemFromRpc(e, what, entry.id); });
+    const run = async (rpc: ModelPartRpc, what: string, shard: number | null, feeds: Record<string, TensorData>, names?: string[]) => {
+      const t0 = performance.now();
+      const { outputs, run_ms } = await call(rpc, what, (r) => r.run(feeds, names));
+      this.hops.record({ model: entry.id, shard, call_ms: performance.now() - t0, run_ms, bytes_out: tensorBytes(feeds), bytes_in: tensorBytes(outputs) });
+      return outputs;
+    };
     const whole = parts.model(entry.id);
     if (whole) {
       const what = `the Worker hosting model "${entry.id}"`;
-      return Object.assign((feeds: Record<string, TensorData>, names?: string[]) => call(whole, what, (r) => r.run(feeds, names)), {
+      return Object.assign((feeds: Record<string, TensorData>, names?: string[]) => run(whole, what, null, feeds, names), {
         load: () => call(whole, what, (r) => r.load()),
       });
     }
@@ -136,7 +145,7 @@ export class ModelRuntime {
     const what = (i: number) => `the Worker hosting shard ${i} of "${entry.id}"`;
     return Object.assign(
       (feeds: Record<string, TensorData>, names?: string[]) =>
-        runShardChain(plan, feeds, names ?? entry.outputs.map((o) => o.name), (s, f) => call(shards[s.index]!, what(s.index), (r) => r.run(f, s.outputs.map((o) => o.name)))),
+        runShardChain(plan, feeds, names ?? entry.outputs.map((o) => o.name), (s, f) => run(shards[s.index]!, what(s.index), s.index, f, s.outputs.map((o) => o.name))),
       { load: async () => { await Promise.all(plan.shards.map((s) => call(shards[s.index]!, what(s.index), (r) => r.load()))); } },
     );
   }

@@ -5,11 +5,15 @@
  *   POST /v1/ground   {image, image_key, expressions}         -> {results: [{box, score} | null]}
  *   POST /v1/segment  {image, image_key, boxes, output}       -> {results: [{mask, area, score}]}
  *   GET  /healthz                                             -> {stage, id}
+ * With the request header `x-debug: hops` (and a host that passes `hops`), a call's answer also carries `hops`: each
+ * call its runtime made to a part or shard Worker meanwhile (shared/onnx/hops.ts); prepare then answers 200 {hops}.
+ * The api never asks for them: they are for measurement (npm run bench -- pipeline --placement).
  * Served by each stage's Worker (fetch) and by its Node host (@hono/node-server), unchanged.
  * Failures are RFC 9457 problem details; the api's remote client turns them back into problems.
  */
 import { Hono } from 'hono';
 import type { EntailStage, GroundStage, SegmentStage } from '../pipeline/contracts';
+import type { HopLog } from '../onnx/hops';
 import { ProblemError, isProblem } from '../problems';
 import { ExpressionsBody, PrepareBody, SegmentBody, imageFromWire } from './wire';
 
@@ -17,9 +21,16 @@ export type StageKind = 'entail' | 'ground' | 'segment';
 type AnyStage = EntailStage | GroundStage | SegmentStage;
 
 /** `resolve` builds (or returns the cached) stage for the request's environment; it throws when the stage is not configured. */
-export function stageHttpApp<E extends object>(kind: StageKind, resolve: (env: E) => Promise<AnyStage>): Hono<{ Bindings: E }> {
+export function stageHttpApp<E extends object>(kind: StageKind, resolve: (env: E) => Promise<AnyStage>, opts: { hops?: (env: E) => HopLog } = {}): Hono<{ Bindings: E }> {
   const app = new Hono<{ Bindings: E }>();
   const stage = (env: E): Promise<AnyStage> => resolve(env ?? ({} as E));
+  /** The hops `work` made, when the request asks for them (x-debug: hops) and the host keeps a log. */
+  const traced = async <T>(req: Request, env: E, work: () => Promise<T>): Promise<{ value: T; hops?: unknown[] }> => {
+    const log = req.headers.get('x-debug') === 'hops' ? opts.hops?.(env ?? ({} as E)) : undefined;
+    const mark = log?.mark() ?? 0;
+    const value = await work();
+    return log ? { value, hops: log.since(mark) } : { value };
+  };
 
   const body = async <T>(req: Request, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }): Promise<T> => {
     let json: unknown;
@@ -37,20 +48,22 @@ export function stageHttpApp<E extends object>(kind: StageKind, resolve: (env: E
 
   app.post('/v1/prepare', async (c) => {
     const b = await body(c.req.raw, PrepareBody);
-    await (await stage(c.env)).prepare?.(imageFromWire(b.image), b.image_key);
-    return c.body(null, 204);
+    const s = await stage(c.env);
+    const { hops } = await traced(c.req.raw, c.env, async () => { await s.prepare?.(imageFromWire(b.image), b.image_key); });
+    return hops ? c.json({ hops }) : c.body(null, 204);
   });
 
   app.post(`/v1/${kind}`, async (c) => {
     const s = await stage(c.env);
     if (kind === 'segment') {
       const b = await body(c.req.raw, SegmentBody);
-      return c.json({ results: await (s as SegmentStage).segment(imageFromWire(b.image), b.image_key, b.boxes, b.output) });
+      const { value: results, hops } = await traced(c.req.raw, c.env, () => (s as SegmentStage).segment(imageFromWire(b.image), b.image_key, b.boxes, b.output));
+      return c.json({ results, ...(hops ? { hops } : {}) });
     }
     const b = await body(c.req.raw, ExpressionsBody);
     const img = imageFromWire(b.image);
-    const results = kind === 'entail' ? await (s as EntailStage).entail(img, b.image_key, b.expressions) : await (s as GroundStage).ground(img, b.image_key, b.expressions);
-    return c.json({ results });
+    const { value: results, hops } = await traced<unknown[]>(c.req.raw, c.env, () => (kind === 'entail' ? (s as EntailStage).entail(img, b.image_key, b.expressions) : (s as GroundStage).ground(img, b.image_key, b.expressions)));
+    return c.json({ results, ...(hops ? { hops } : {}) });
   });
 
   app.onError((err, c) => {

@@ -31,6 +31,14 @@ describe('model runtime over shard Workers', () => {
     expect(Array.from(viaShards.image_embeddings.data as Float32Array)).toEqual(Array.from(inOne.image_embeddings.data as Float32Array));
     expect(split.sessionsCreated).toBe(0);
     expect(split.ort.started).toBe(false);
+    // each shard call is logged with the callee's own run time (from its answer) and the bytes each way
+    const hops = split.hops.since(0);
+    expect(hops.map((h) => [h.model, h.shard])).toEqual([['mobilesam-encoder', 0], ['mobilesam-encoder', 1]]);
+    expect(hops[0].bytes_out).toBe(feeds().input_image.data.byteLength);
+    expect(hops[1].bytes_in).toBe(256 * 64 * 64 * 4);
+    expect(hops[0].bytes_in).toBe(hops[1].bytes_out);
+    for (const h of hops) expect(h.call_ms).toBeGreaterThanOrEqual(h.run_ms);
+    expect(whole.hops.since(0)).toEqual([]);
   });
 
   it('with only some shards bound, runs the whole graph here', async () => {

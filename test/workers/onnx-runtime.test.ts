@@ -38,7 +38,7 @@ describe('model runtime in workerd', () => {
   it('warms a model hosted by shard Workers once: a second prepare makes no more load calls', async () => {
     const entry = (await fixtureEntries()).find((e) => e.shards)!;
     const loads: number[] = [];
-    const shard = (i: number) => ({ run: async () => ({}), load: async () => { loads.push(i); } });
+    const shard = (i: number) => ({ run: async () => ({ outputs: {}, run_ms: 0 }), load: async () => { loads.push(i); } });
     const parts = { model: () => null, shard: (_: string, i: number) => shard(i), names: [] };
     const rt = new ModelRuntime({ set: 'fixtures', entries: fixtureEntries(), store: modelStoreFromEnv(FIXTURES), provider: workerdOrt, budget: new MemoryBudget(128 * 2 ** 20), parts });
     await rt.warm(entry.id);
