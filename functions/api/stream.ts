@@ -18,7 +18,7 @@ import type { Context } from 'hono';
 import type { RecognizeAnswer } from '../../shared/api/schemas';
 import type { PipelineEvent } from '../../shared/pipeline/orchestrator';
 import { isProblem, problemBody } from '../../shared/problems';
-import { modelTime } from './accounts/middleware';
+import { modelTime } from './accounts/metering';
 import type { AppEnv } from './env';
 import { logProblemCause } from './problem';
 import { recognizePost, type RecognizeCall } from './recognize-service';
