@@ -3,7 +3,7 @@
  * quotas plus Idempotency-Key state (one Durable Object per key), and the usage ledger (D1).
  */
 export { accounting } from './middleware';
-export { refusal } from './metering';
+export { refusal, type RouteCost, type RouteCosts } from './metering';
 export { ApiKeyMeter, type Admission } from './meter';
 export { documentAccounting } from './openapi';
 export { holdJobUnit, jobHoldId, jobHoldsOf, meterFor, recordUsage, releaseJobUnit, type UsageRecord } from './usage';

@@ -1,43 +1,54 @@
 /**
- * What a request costs: the units a POST reserves on admission, the units, LLM tokens and model time a
+ * What a request costs: the units a POST reserves on admission (declared by its route), the units, LLM tokens and model time a
  * finished answer is billed, and the 429 problems of a request the quota or the rate limit refuses.
  */
 import type { Context } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv, Metering } from '../env';
-import { MAX_BATCH_ITEMS } from '../jobs/schemas';
 import { QUOTA_POLICY } from './limits';
 import type { Admission } from './meter';
 import { isBillableStatus } from './usage';
 
 type Ctx = Context<AppEnv>;
 
-/** POST routes billed by this middleware without saying so themselves (1 unit per request). */
-const BILLED_ROUTES = new Set(['/v1/recognize']);
-
 /**
- * What a POST may cost, reserved at admission. A batch declares it: one unit per item. Reserving it at once, not
- * 1 at admission and the rest later, keeps concurrent batches from each holding a unit that the others need to
- * grow into (20 batches of 2 against a quota of 10 were all refused, none billed). The route still confirms the
- * count after validation (`reserveUnits`); a body that does not parse reserves 1 and is refused there.
+ * What a POST route costs, declared next to the route and read before the route runs: the meter reserves
+ * it on admission, and settling bills by it. Every POST route behind the Bearer key declares one
+ * (test/workers/accounts-route-costs.test.ts); `RouteCosts` are keyed by the route's Hono pattern
+ * (`createRoute(...).getRoutingPath()`), so a path the router matches loosely costs what its route says.
  */
-export async function declaredCost(c: Ctx): Promise<number> {
-  if (c.req.path !== '/v1/batch') return 1;
-  try {
-    const items = ((await c.req.json()) as { items?: unknown }).items;
-    return Array.isArray(items) ? Math.min(Math.max(items.length, 1), MAX_BATCH_ITEMS) : 1;
-  } catch {
-    return 1;
-  }
+export interface RouteCost {
+  /**
+   * Units to reserve on admission, before the body is validated: what the request may cost (a batch: one per
+   * item). The route confirms or raises it after validation (`reserveUnits`).
+   */
+  reserve: (c: Ctx) => number | Promise<number>;
+  /**
+   * true: a billable answer the route set no `metering` for costs 1 unit, with the answer's LLM tokens and
+   * the model time of its timings; false: only what the route sets in `metering` is billed here.
+   */
+  billsAnswer: boolean;
+}
+
+export type RouteCosts = Readonly<Record<string, RouteCost>>;
+
+/** A POST that no route declares (no route matched): 1 unit reserved on admission, nothing billed. */
+const UNDECLARED: RouteCost = { reserve: () => 1, billsAnswer: false };
+
+/** The cost the matched POST route declares. */
+export function routeCost(c: Ctx, costs: RouteCosts): RouteCost {
+  const path = matchedRoutes(c).filter((r) => r.method === 'POST').at(-1)?.path;
+  return (path !== undefined && Object.hasOwn(costs, path) ? costs[path] : undefined) ?? UNDECLARED;
 }
 
 /** The units a finished POST costs, or null when this request is not billed here. */
-export function meteringOf(c: Ctx, status: number, answer: unknown): Metering | null {
+export function meteringOf(c: Ctx, cost: RouteCost, status: number, answer: unknown): Metering | null {
   if (!isBillableStatus(status)) return null;
   const declared = c.get('metering');
   if (declared === null) return null; // the route bills elsewhere (e.g. a job, when it runs)
   if (declared) return declared;
-  if (!BILLED_ROUTES.has(c.req.path)) return null;
+  if (!cost.billsAnswer) return null;
   const tokens = (answer as { usage?: { total_tokens?: unknown } } | null)?.usage?.total_tokens;
   return {
     units: 1,

@@ -15,11 +15,12 @@ import { idempotencyOf, replay } from './idempotency';
 import type { ApiKeyRow } from './keys';
 import { accountingConfig, limitHeaders } from './limits';
 import type { Admission } from './meter';
-import { costRefusal, declaredCost, refusal } from './metering';
+import { costRefusal, refusal, routeCost, type RouteCosts } from './metering';
 import { settle } from './settle';
 import { jobHoldsOf, meterFor } from './usage';
 
-export function accounting(): MiddlewareHandler<AppEnv> {
+/** `costs`: what each POST route declares it costs (RouteCost), keyed by its pattern. */
+export function accounting(costs: RouteCosts): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = await authenticate(c);
     if (key instanceof Response) return key;
@@ -31,7 +32,8 @@ export function accounting(): MiddlewareHandler<AppEnv> {
     if (idem instanceof Response) return idem;
 
     const meter = meterFor(c.env, key.id);
-    const cost = post ? await declaredCost(c) : 0;
+    const declared = routeCost(c, costs);
+    const cost = post ? await declared.reserve(c) : 0;
     let a: Admission;
     try {
       a = (await meter.admit({
@@ -57,7 +59,7 @@ export function accounting(): MiddlewareHandler<AppEnv> {
     }
     await next();
     for (const [k, v] of Object.entries(limits)) c.header(k, v);
-    if (post) await settle(c, { meter, admission: a.admission, key, idem, cfg });
+    if (post) await settle(c, { meter, admission: a.admission, cost: declared, key, idem, cfg });
   };
 }
 

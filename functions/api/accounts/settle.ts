@@ -13,7 +13,7 @@ import { replayedHeaders, type Idem } from './idempotency';
 import type { ApiKeyRow } from './keys';
 import type { AccountingConfig } from './limits';
 import { MAX_STORED_BODY, type ApiKeyMeter } from './meter';
-import { meteringOf } from './metering';
+import { meteringOf, type RouteCost } from './metering';
 import { insertUsage, isBillableStatus } from './usage';
 
 type Ctx = Context<AppEnv>;
@@ -22,13 +22,15 @@ type Ctx = Context<AppEnv>;
 export interface Admitted {
   meter: DurableObjectStub<ApiKeyMeter>;
   admission: string;
+  /** What the matched route declares it costs. */
+  cost: RouteCost;
   key: ApiKeyRow;
   idem: Idem | undefined;
   cfg: AccountingConfig;
 }
 
 /** Settles `c.res` (replacing it with an equal answer whose body can still be read). */
-export async function settle(c: Ctx, { meter, admission, key, idem, cfg }: Admitted): Promise<void> {
+export async function settle(c: Ctx, { meter, admission, cost, key, idem, cfg }: Admitted): Promise<void> {
   const res = c.res;
   const status = res.status;
   const type = res.headers.get('content-type') ?? '';
@@ -51,7 +53,7 @@ export async function settle(c: Ctx, { meter, admission, key, idem, cfg }: Admit
     // A stream's status line cannot tell how it ended: it is billed only as its route declares
     // (`metering`), and kept for replays only if billed, so that a stream that failed on our side
     // can be retried under the same key.
-    const metering = !streamed || c.get('metering') ? meteringOf(c, status, answer) : null;
+    const metering = !streamed || c.get('metering') ? meteringOf(c, cost, status, answer) : null;
     const keep = complete && body && isBillableStatus(status) && (!streamed || metering !== null);
     await meter.settle({
       admission,

@@ -4,6 +4,7 @@ import {
   PostTextSchema, ProblemSchema, RecognizeAnswerSchema, RecognizeFormSchema, RecognizeOptionsSchema, RecognizeRequestSchema, type RecognizeOptions,
 } from '../../../shared/api/schemas';
 import type { FieldError } from '../../../shared/problems';
+import type { RouteCosts } from '../accounts';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
 import { recognizePost, type RecognizeCall } from '../recognize-service';
@@ -46,6 +47,9 @@ const route = createRoute({
     504: problem('An upstream dependency timed out'),
   },
 });
+
+/** One unit per answer, billed when it is settled (an event stream sets its own `metering`). */
+export const recognizeCosts: RouteCosts = { [route.getRoutingPath()]: { reserve: () => 1, billsAnswer: true } };
 
 export const recognize = createRouter();
 recognize.openAPIRegistry.register('RecognizeRequest', RecognizeRequestSchema);
