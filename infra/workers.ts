@@ -28,6 +28,8 @@ export interface WorkerDecl {
   services: ServiceBinding[];
   /** The manifest id (and shard) a part or shard Worker hosts. */
   hosts?: { model: string; shard?: number; peakWasmBytes: number };
+  /** Binds Workers AI as AI (a ground stage whose VLM is VLM_PROVIDER=workers-ai). */
+  ai?: boolean;
 }
 
 export const STAGES: readonly StageKind[] = ['entail', 'ground', 'segment'];
@@ -44,6 +46,9 @@ export const MODEL_VARIABLES = [
 ];
 /** Set with `wrangler secret put` on each Worker that reads them; never written into a deploy config. */
 export const SECRETS = new Set(['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'VLM_API_KEY']);
+
+/** Stands for the AI binding a config declares, while the table is made (nothing runs it). */
+const AI_DECLARED = { run: () => Promise.reject(new Error('declared in the Worker config, not bound here')) };
 
 const slug = (id: string) => id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
@@ -71,7 +76,11 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
   }
   // the stages are configured as they will be, secrets included; the configs carry secrets only when asked
   const vars = Object.fromEntries(Object.entries(all).filter(([k]) => opts.withSecrets || !SECRETS.has(k)));
-  const { config } = visionConfigFromEnv(all, { entries: opts.entries });
+  // A Workers AI grounder is configured only where the AI binding exists: the ground Worker gets it (below), so the
+  // stage is configured as it will run there, with the binding present.
+  const first = visionConfigFromEnv(all, { entries: opts.entries });
+  const ai = (first.missing.ground ?? []).includes('AI');
+  const { config } = ai ? visionConfigFromEnv({ ...all, AI: AI_DECLARED }, { entries: opts.entries }) : first;
   const ids = new Set(opts.entries.map((e) => e.id));
   const byId = new Map(opts.entries.map((e) => [e.id, e]));
 
@@ -80,7 +89,7 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
   const stages: WorkerDecl[] = [];
   for (const kind of STAGES) {
     if (!config[kind]) continue;
-    const stage: WorkerDecl = { name: `${PREFIX}-${kind}`, kind: 'stage', main: `functions/${kind}/index.ts`, vars: { ...vars }, services: [] };
+    const stage: WorkerDecl = { name: `${PREFIX}-${kind}`, kind: 'stage', main: `functions/${kind}/index.ts`, vars: { ...vars }, services: [], ...(ai && kind === 'ground' ? { ai: true } : {}) };
     for (const id of stageModels(config[kind], ids)) {
       const entry = byId.get(id)!;
       if (entry.shards) {
@@ -116,6 +125,7 @@ export function wranglerJsonc(w: WorkerDecl, rel: (repoPath: string) => string):
     limits: { cpu_ms: 300000 },
     r2_buckets: [{ binding: 'MODELS', bucket_name: 'gmner-models' }],
     ...(w.services.length ? { services: w.services } : {}),
+    ...(w.ai ? { ai: { binding: 'AI' } } : {}),
     vars: w.vars,
   };
   return `// generated from infra/workers.ts (${w.kind} Worker); do not edit\n${JSON.stringify(config, null, 2)}\n`;

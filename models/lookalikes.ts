@@ -8,6 +8,7 @@
  */
 import type { MemoryNeed, ModelEntry, ModelFile } from '../shared/onnx/manifest-types';
 import type { ShardPlan } from '../shared/onnx/shard-plan';
+import type { LogisticCalibration } from '../shared/vision/calibration';
 import pinsJson from './lookalikes.pins.json';
 import { MODELS } from './manifest';
 import { clipText, OWLVIT_IMAGE } from './preprocessing';
@@ -65,3 +66,17 @@ export const LOOKALIKES: ModelEntry[] = CONTRACTS.map(({ key, ...c }) => {
     notes: 'Outputs mean nothing: for memory, latency and sharding on real-size graphs. Built by npm run models -- lookalikes.',
   };
 });
+
+/**
+ * The set's entailment calibration: the gate wide open. Random weights carry no signal, so under the default
+ * calibration every entity is ungroundable (or groundable) by chance and the ground and segment graphs hardly ever
+ * run; with threshold 0 every entity goes on to OWL-ViT and SAM, so the real-size ground and segment graphs run on
+ * every request. The scores stay sigmoid(margin) of the random towers: they, the boxes and the masks mean nothing.
+ * It reaches the entail stage the way a fitted one does (the set's `calibration`, models/runtime-from-env.ts).
+ */
+export const LOOKALIKE_CALIBRATION: LogisticCalibration = {
+  weights: { similarity: 0, margin: 1 },
+  bias: 0,
+  threshold: 0,
+  source: 'lookalike-open-gate',
+};

@@ -16,6 +16,7 @@ export function modelLayer(provider: OrtProvider): ModelLayer {
   return {
     runtime: (env) => modelRuntimeFromEnv(env as ModelEnv, provider),
     entries: (env) => modelSetFromEnv(env as ModelEnv).entries,
+    calibration: (env) => modelSetFromEnv(env as ModelEnv).calibration,
     tokenizers(env) {
       const { set } = modelSetFromEnv(env as ModelEnv);
       // look-alikes have random weights, so a real vocabulary buys nothing, and the generated one needs no download

@@ -24,8 +24,9 @@ import type { ObjectStore } from '../shared/store/object-store';
 import { httpOrigin } from '../shared/store/origin';
 import { r2ObjectStore, type R2Like } from '../shared/store/r2';
 import { s3ObjectStore } from '../shared/store/s3';
+import type { LogisticCalibration } from '../shared/vision/calibration';
 import { fixtureEntries, fixtureOrigin } from './fixtures/index';
-import { LOOKALIKES } from './lookalikes';
+import { LOOKALIKE_CALIBRATION, LOOKALIKES } from './lookalikes';
 import { MODELS } from './manifest';
 
 export type ModelEnv = Record<string, unknown> & { MODELS?: R2Like };
@@ -41,11 +42,21 @@ function misconfigured(detail: string): ProblemError {
   return new ProblemError('model-store-failed', `Model store configuration: ${detail}`);
 }
 
-export function modelSetFromEnv(env: ModelEnv): { set: ModelSetName; entries: ModelEntry[] | Promise<ModelEntry[]> } {
+export interface ModelSet {
+  set: ModelSetName;
+  entries: ModelEntry[] | Promise<ModelEntry[]>;
+  /**
+   * The set's entailment calibration (shared/vision/calibration.ts); none: DEFAULT_ENTAIL_CALIBRATION. Where a
+   * calibration has been fitted for a set's entail models (scripts/calibrate-entailment.ts), the set carries it here.
+   */
+  calibration?: LogisticCalibration;
+}
+
+export function modelSetFromEnv(env: ModelEnv): ModelSet {
   const set = str(env, 'MODEL_SET') ?? 'default';
   if (set === 'default') return { set, entries: MODELS };
   if (set === 'fixtures') return { set, entries: fixtureEntries() };
-  if (set === 'lookalikes') return { set, entries: LOOKALIKES };
+  if (set === 'lookalikes') return { set, entries: LOOKALIKES, calibration: LOOKALIKE_CALIBRATION };
   throw misconfigured(`MODEL_SET must be "default", "fixtures" or "lookalikes", got "${set}".`);
 }
 

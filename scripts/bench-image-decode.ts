@@ -4,7 +4,7 @@
  *   npx tsx scripts/bench-image-decode.ts [runs=3]
  *
  * Makes baseline and progressive JPEGs of 1-12 MP (mozjpeg in Node), bundles a Worker around this
- * repo's decoder (functions/api/codecs.ts, so the production wasm wiring) with wrangler, and for
+ * repo's decoder (functions/api/recognize/image-decoder.ts, so the production wasm wiring) with wrangler, and for
  * each image starts a fresh workerd through the Miniflare API: one tiny decode to start the codec,
  * then RSS from /proc, then the big decode, then RSS and peak RSS (VmHWM) again, then two more
  * decodes, then a forced garbage collection (workerd runs with --expose-gc) and RSS once more.
@@ -30,7 +30,7 @@ const RUNS = Number(process.argv[2] ?? 3);
 const SIZES: Array<[number, number]> = [[1152, 864], [1920, 1080], [2048, 1536], [2304, 1728], [3264, 2448], [4000, 3000]];
 
 const WORKER = `
-import { imageDecoder } from '${join(ROOT, 'functions/api/codecs.ts')}';
+import { imageDecoder } from '${join(ROOT, 'functions/api/recognize/image-decoder.ts')}';
 import { sniffFormat } from '${join(ROOT, 'shared/image/header.ts')}';
 export default {
   async fetch(req) {

@@ -1,7 +1,9 @@
 /// <reference types="node" />
 /**
- * Fits the entailment calibration (shared/vision/calibration.ts) on a labelled set and writes it
- * where the manifest reads it. Needs the Twitter-GMNER images, which are not redistributed.
+ * Fits the entailment calibration (shared/vision/calibration.ts) on a labelled set and writes it as JSON.
+ * A model set uses it once its definition carries it (`calibration` in models/runtime-from-env.ts, as the
+ * look-alike set carries its own); the stages then decide with it. Needs the Twitter-GMNER images, which
+ * are not redistributed.
  *
  *   npx tsx scripts/calibrate-entailment.ts --images DIR [--data DIR] [--expansions gold|pred]
  *       [--threshold f1|<p>] [--limit N] [--out models/calibration/entailment.json] [--dry-run]

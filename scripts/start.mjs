@@ -53,6 +53,27 @@ for (const name of CONFIG_VARIABLES) {
   if (value !== undefined && value !== '') args.push('--var', `${name}:${value}`);
 }
 
-const child = spawn('npx', args, { stdio: 'inherit', env });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code) => process.exit(code ?? 0));
+// npx -> wrangler -> workerd (and esbuild): a signal to npx alone leaves wrangler and workerd running. The child
+// leads its own process group, so a signal to `npm start` goes to every process under it; the group gets a
+// SIGKILL if it is still there after a grace period, so that nothing outlives the start.
+const child = spawn('npx', args, { stdio: 'inherit', env, detached: true });
+const group = (sig) => {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // the group is gone already
+  }
+};
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    if (!stopping) setTimeout(() => group('SIGKILL'), 5000).unref();
+    stopping = true;
+    group(sig);
+  });
+}
+child.on('exit', (code, signal) => {
+  // wrangler may exit before workerd has: take the rest of the group with it
+  group('SIGKILL');
+  process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 0));
+});

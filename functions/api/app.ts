@@ -5,6 +5,7 @@
  */
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { limitsFromEnv } from '../../shared/config';
 import { ProblemError } from '../../shared/problems';
@@ -18,7 +19,7 @@ import { docs } from './routes/docs';
 import { documentExamples } from './routes/examples';
 import { health } from './routes/health';
 import { models } from './routes/models';
-import { recognize, recognizeCosts } from './routes/recognize';
+import { recognize, recognizeCosts } from './recognize';
 import { usage } from './routes/usage';
 
 export const VERSION = '0.1.0';
@@ -55,6 +56,7 @@ export function createApp(options: AppOptions = {}) {
     if (!type || !BODY_TYPES.includes(type)) {
       return problemResponse(c, 'unsupported-media-type', `Send the body as ${BODY_TYPES.join(' or ')}; got ${type ?? 'no Content-Type'}.`);
     }
+    c.set('mediaType', type);
     const maxSize = limitsFromEnv(c.env).maxBodyBytes;
     return bodyLimit({
       maxSize,
@@ -66,6 +68,16 @@ export function createApp(options: AppOptions = {}) {
     const accounts = accounting(POST_COSTS);
     app.use('/v1/*', (c, next) => (c.req.path.startsWith(HOOKS_PREFIX) ? next() : accounts(c, next)));
   }
+  // Innermost, so the request log and the accounting see the 405 that replaces notFound's 404.
+  app.use('*', methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) => {
+      const allowed = methods.sort().join(', ');
+      const res = problemResponse(c, 'method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed}.`);
+      res.headers.set('allow', allowed);
+      return res;
+    },
+  }));
 
   app.route('/', health);
   app.route('/', models);
@@ -87,30 +99,9 @@ export function createApp(options: AppOptions = {}) {
   });
   app.route('/', docs);
 
-  app.notFound((c) => {
-    const allowed = allowedMethods(app.routes, c.req.path, c.req.method);
-    if (allowed.length) {
-      const res = problemResponse(c, 'method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}.`);
-      res.headers.set('allow', allowed.join(', '));
-      return res;
-    }
-    return problemResponse(c, 'not-found', `No route ${c.req.method} ${c.req.path}. See /docs.`);
-  });
+  app.notFound((c) => problemResponse(c, 'not-found', `No route ${c.req.method} ${c.req.path}. See /docs.`));
   app.onError((err, c) => errorResponse(c, err));
   return app;
 }
-
-/** Methods registered for a path (ignoring middleware), to tell 405 from 404. */
-function allowedMethods(routes: { method: string; path: string }[], path: string, method: string): string[] {
-  const found = new Set<string>();
-  for (const r of routes) {
-    if (r.method === 'ALL' || r.method === method) continue;
-    if (patternToRegExp(r.path).test(path)) found.add(r.method);
-  }
-  if (found.has('GET')) found.add('HEAD');
-  return [...found].sort();
-}
-
-const patternToRegExp = (p: string) => new RegExp('^' + p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*') + '/?$');
 
 export { ProblemError };

@@ -38,6 +38,8 @@ export type AppEnv = {
     reserveUnits?: (units: number) => Promise<void>;
     /** Turns this request's reservation into one held unit per job it queues (see JobHolds). */
     jobHolds?: JobHolds;
+    /** A POST body's media type (lower case, no parameters), one of those the app accepts; set by its body middleware. */
+    mediaType?: string;
     /** The client's X-Request-Id, kept apart from ours (`requestId`), for logs and usage records. */
     clientRequestId?: string;
   };

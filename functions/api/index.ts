@@ -6,7 +6,7 @@
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import { modelLayer } from '../../models/model-layer';
 import { apiWorker } from './worker';
-import { useLocalModels } from './wiring';
+import { useLocalModels } from './recognize';
 
 useLocalModels(modelLayer(workerdOrt));
 

@@ -1,5 +1,9 @@
-/** One factory for every OpenAPIHono router, so all routes answer validation failures the same way. */
+/**
+ * One factory for every OpenAPIHono router, so all routes answer validation failures the same way, and the one
+ * way routes document a problem answer.
+ */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { ProblemSchema } from '../../shared/api/schemas';
 import type { AppEnv } from './env';
 import { fieldErrors, validationProblem } from './problem';
 
@@ -11,3 +15,6 @@ export function createRouter() {
     },
   });
 }
+
+/** An OpenAPI response that is an RFC 9457 problem (problem.ts writes them), for a route's `responses`. */
+export const problemDoc = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });

@@ -7,12 +7,13 @@
  * budget. Idempotent: a file already in the cache with its pinned hash is not rebuilt (--force rebuilds).
  * Generation is deterministic, so a rebuilt file must have its pinned hash; a difference is an error unless --pin,
  * which writes models/lookalikes.pins.json (hashes, sizes, measured peaks, shard plans) from this build.
- * --publish-local puts every file into the local R2 bucket of `npm start` (wrangler r2 object put --local).
+ * --publish-local puts every file into the local R2 bucket of `npm start` (the state wrangler keeps in --persist-to,
+ * default .wrangler/state), skipping objects already there with the pinned SHA-256: `npm start` runs it every time.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import type { ModelFile } from '../../shared/onnx/manifest-types';
 import type { ShardPlan } from '../../shared/onnx/shard-plan';
 import { DEFAULT_BUDGET_MB } from '../../shared/onnx/budget';
@@ -90,16 +91,41 @@ export async function buildLookalike(recipe: LookalikeRecipe, o: LookalikesOptio
   return pin;
 }
 
-function publishLocal(o: LookalikesOptions, files: ModelFile[], log: (line: string) => void): void {
-  for (const f of files) {
-    const args = ['wrangler', 'r2', 'object', 'put', `gmner-models/${f.key}`, '--local', '--file', join(o.out, f.key), ...(o.persistTo ? ['--persist-to', o.persistTo] : [])];
-    execFileSync('npx', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
-    log(`published ${f.key} to the local R2 bucket gmner-models`);
+const hex = (b: ArrayBuffer | undefined) => (b ? Buffer.from(b).toString('hex') : null);
+
+/**
+ * One Miniflare over wrangler's local state (what `wrangler r2 object put --local` writes to), so that each object's
+ * SHA-256 can be read first: a file already there with its pinned hash is skipped, a new one is put with the hash,
+ * which R2 checks on the way in and keeps for the next start.
+ */
+export async function publishLocal(o: LookalikesOptions, files: ModelFile[], log: (line: string) => void): Promise<void> {
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    modules: true,
+    script: 'export default { fetch: () => new Response(null, { status: 404 }) }',
+    compatibilityDate: '2026-07-20',
+    r2Buckets: { MODELS: 'gmner-models' },
+    resourcePersistencePath: join(o.persistTo ?? '.wrangler/state', 'v3'),
+  } as never));
+  try {
+    const bucket = await mf.getR2Bucket('MODELS');
+    let skipped = 0;
+    for (const f of files) {
+      if (!f.sha256) throw new Error(`${f.key} has no pinned SHA-256 (npm run models -- lookalikes --pin)`);
+      const head = await bucket.head(f.key);
+      if (head && head.size === f.bytes && hex(head.checksums.sha256) === f.sha256) {
+        skipped++;
+        continue;
+      }
+      await bucket.put(f.key, await readFile(join(o.out, f.key)), { sha256: f.sha256 });
+      log(`published ${f.key} to the local R2 bucket gmner-models`);
+    }
+    if (skipped) log(`${skipped} of ${files.length} files already in the local R2 bucket gmner-models with their pinned hash`);
+  } finally {
+    await mf.dispose();
   }
 }
 
 export async function lookalikes(o: LookalikesOptions, log: (line: string) => void): Promise<number> {
-  if (!existsSync(join(o.shared, 'stripped'))) throw new Error(`no look-alike models at ${o.shared}/stripped (pass --shared DIR)`);
   const pins = await readPins();
   const recipes = o.ids.length ? o.ids.map((id) => RECIPES.find((r) => r.id === id) ?? (() => { throw new Error(`no look-alike recipe "${id}"; known: ${RECIPES.map((r) => r.id).join(', ')}`); })()) : RECIPES;
   let failed = 0;
@@ -108,6 +134,8 @@ export async function lookalikes(o: LookalikesOptions, log: (line: string) => vo
       log(`${r.id}: cached in ${o.out}, hashes match`);
       continue;
     }
+    // only a build needs the stripped sources: a cache copied from elsewhere publishes without them
+    if (!existsSync(join(o.shared, 'stripped'))) throw new Error(`no look-alike models at ${o.shared}/stripped (pass --shared DIR)`);
     const pin = await buildLookalike(r, o, log);
     const old = pins[r.id];
     const changed = [pin.file, ...(pin.shards?.shards.map((s) => s.file) ?? [])].filter((f, i) => (i === 0 ? old?.file.sha256 : old?.shards?.shards[i - 1]?.file.sha256) !== f.sha256);
@@ -123,7 +151,7 @@ export async function lookalikes(o: LookalikesOptions, log: (line: string) => vo
   }
   if (o.publishLocal) {
     const files = recipes.flatMap((r) => [pins[r.id].file, ...(pins[r.id].shards?.shards.map((s) => s.file) ?? [])]);
-    publishLocal(o, files, log);
+    await publishLocal(o, files, log);
   }
   return failed ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /**
  * The pipeline bench's Worker: bundled by wrangler and run in workerd through the Miniflare API by
  * scripts/bench/pipeline.ts (never deployed). Inside the isolate it runs the real intake (jSquash decoder of
- * functions/api/codecs.ts), the real recognizer against the recorded LLM server, the real orchestrator
+ * functions/api/recognize/image-decoder.ts), the real recognizer against the recorded LLM server, the real orchestrator
  * (runPipeline), and the look-alike vision stages (lookalike-stages.ts) on onnxruntime-web with the
  * production workerd provider. All stages share one ORT copy and their runs are queued, as in-process stages
  * do in the api Worker (shared/stages/session.ts).
@@ -23,7 +23,7 @@ import type { Box } from '../../shared/pipeline/contracts';
 import { runPipeline, type IntakeResult } from '../../shared/pipeline/orchestrator';
 import { StageTimer } from '../../shared/pipeline/timer';
 import { createRecognizer, llmConfigFromEnv, type LlmRecognizer } from '../../shared/recognize';
-import { imageDecoder } from '../../functions/api/codecs';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import {
   LookalikeEntail, LookalikeGround, LookalikeSegment, groundableCount,
   type LookalikeModels, type LookalikeName, type LookalikeSession,

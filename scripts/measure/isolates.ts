@@ -15,12 +15,14 @@
  * With --runs N, afterwards: N more recognize requests (masks on, each with a new image, LLM answering after --llm-ms),
  * with their medians: end to end, "recognize" and the prepares, in this layout (indicative: 2 cores for all of it).
  * Every piece must stay under the 128 MB isolate limit: RSS is an upper bound (it also counts workerd itself and the
- * compiled ORT code, see the bare-ORT row of docs/benchmarks.md), the wasm heap a lower one.
+ * compiled ORT code, see the bare-ORT row of docs/benchmarks.md), the wasm heap a lower one. A bare workerd (the same
+ * Miniflare, a trivial Worker, one request served) is measured first, and each piece is also reported as its peak RSS
+ * minus that baseline: what the piece adds to a process that already exists before any isolate loads anything.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Miniflare } from 'miniflare';
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { seedApiKey, startSplit, stopSplit } from '../../infra/miniflare';
 import { modelSetFromEnv } from '../../models/runtime-from-env';
 import { cutBytes } from './cuts';
@@ -58,6 +60,16 @@ mkdirSync(WORK, { recursive: true });
 const { jpeg, rgba } = await prepareImage();
 const llm = await startLlmServer({ port: 0, recordings: UNIT_RECORDINGS });
 const rows: Row[] = [];
+
+// the runtime's own share of a process: workerd with a trivial Worker that has served one request
+const bare = new Miniflare(convertV4MiniflareOptions({ modules: true, script: 'export default { fetch: () => new Response("ok") }', compatibilityDate: '2026-07-20' } as never));
+await bare.ready;
+await (await bare.dispatchFetch('http://bare/')).text();
+const barePid = [...workerdChildren()][0];
+if (!barePid) throw new Error('no workerd process for the bare Worker');
+const baseline = procMemBytes(barePid);
+await bare.dispose();
+console.error(`bare workerd (trivial Worker, one request): RSS ${(baseline.rss / 2 ** 20).toFixed(1)} MiB, peak ${(baseline.peak / 2 ** 20).toFixed(1)} MiB`);
 console.error(`starting every Worker of MODEL_SET=${SET} in its own workerd (callees first)`);
 const split = await startSplit({
   env: { MODEL_SET: SET, MODEL_STORE: 'r2' },
@@ -91,8 +103,8 @@ try {
   console.log(`POST /v1/recognize (masks, ${ents.length} entities, warm pieces): ${res.status} in ${ms.toFixed(0)} ms; ` +
     `boxes ${ents.reduce((a, e) => a + (e.boxes?.length ?? 0), 0)}, masks ${ents.reduce((a, e) => a + (e.masks?.length ?? 0), 0)}; timings ${JSON.stringify(body.timings_ms)}`);
 
-  // random weights make every entity ungroundable, so the api never calls ground and segment with entities: call
-  // the stage Workers directly (as the api would), so that the query part and the SAM decoder run once too
+  // the stage Workers called directly too (as the api does), with the post's entities and fixed boxes: a ground and a
+  // segment run whatever the look-alike's open gate and random boxes gave the request above
   const image = imageToWire({ width: IMAGE.width, height: IMAGE.height, data: rgba });
   const stage = async (name: string, path: string, extra: object) => {
     const t = performance.now();
@@ -124,20 +136,23 @@ try {
     return files.reduce((a, x) => a + (x.bytes ?? 0), 0);
   };
   console.log('');
-  console.log('| Worker | hosts | ORT wasm heap MiB (planned) | heap + file MiB | headroom to 128 MiB (heap + file) | workerd RSS idle / after MiB | workerd peak RSS MiB | peak RSS − idle MiB | cold start ms (workerd ready + load from local R2) |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`Bare workerd (the same Miniflare, a trivial Worker, one request served): RSS ${f(baseline.rss)} MiB, peak ${f(baseline.peak)} MiB.\n`);
+  console.log('| Worker | hosts | ORT wasm heap MiB (planned) | heap + file MiB | headroom to 128 MiB (heap + file) | workerd RSS idle / after MiB | workerd peak RSS MiB | peak RSS − idle MiB | peak RSS − bare workerd MiB | cold start ms (workerd ready + load from local R2) |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const hosts = r.w.hosts ? `${r.w.hosts.model}${r.w.hosts.shard !== undefined ? ` #${r.w.hosts.shard}` : ''}` : r.w.kind;
     const sum = r.w.hosts ? r.heap! + fileBytes(r.w) : undefined;
     const head = sum === undefined ? '–' : LIMIT - sum >= 0 ? f(LIMIT - sum) : `**over by ${f(sum - LIMIT)}**`;
-    console.log(`| ${r.w.name} | ${hosts} | ${r.w.hosts ? `${f(r.heap)} (${f(r.w.hosts.peakWasmBytes)})` : '–'} | ${f(sum)} | ${head} | ${f(r.idleRss)} / ${f(r.rss)} | ${f(r.peak)} | ${f(r.peak! - r.idleRss)} | ${r.loadMs !== undefined ? `${r.readyMs.toFixed(0)} + ${r.loadMs.toFixed(0)}` : r.readyMs.toFixed(0)} |`);
+    console.log(`| ${r.w.name} | ${hosts} | ${r.w.hosts ? `${f(r.heap)} (${f(r.w.hosts.peakWasmBytes)})` : '–'} | ${f(sum)} | ${head} | ${f(r.idleRss)} / ${f(r.rss)} | ${f(r.peak)} | ${f(r.peak! - r.idleRss)} | ${f(r.peak! - baseline.rss)} | ${r.loadMs !== undefined ? `${r.readyMs.toFixed(0)} + ${r.loadMs.toFixed(0)}` : r.readyMs.toFixed(0)} |`);
   }
   const pieces = rows.filter((r) => r.w.hosts);
   const over = pieces.filter((r) => r.peak! - r.idleRss > LIMIT);
   const heapOver = pieces.filter((r) => r.heap! > LIMIT);
+  const overBare = pieces.filter((r) => r.peak! - baseline.rss > LIMIT);
   console.log('');
   console.log(`${rows.length} Workers, ${pieces.length} model parts and shards. Largest ORT wasm heap ${f(Math.max(...pieces.map((r) => r.heap!)))} MiB; ` +
-    `largest workerd peak RSS of a piece ${f(Math.max(...pieces.map((r) => r.peak!)))} MiB; pieces whose RSS grew by more than 128 MiB: ${over.length ? over.map((r) => r.w.name).join(', ') : 'none'}; by wasm heap: ${heapOver.length ? heapOver.map((r) => r.w.name).join(', ') : 'none'}. ` +
+    `largest workerd peak RSS of a piece ${f(Math.max(...pieces.map((r) => r.peak!)))} MiB; pieces whose RSS grew by more than 128 MiB: ${over.length ? over.map((r) => r.w.name).join(', ') : 'none'}; by wasm heap: ${heapOver.length ? heapOver.map((r) => r.w.name).join(', ') : 'none'}; ` +
+    `by peak RSS over a bare workerd's (${f(baseline.rss)} MiB): ${overBare.length ? overBare.map((r) => r.w.name).join(', ') : 'none'}, largest ${f(Math.max(...pieces.map((r) => r.peak! - baseline.rss)))} MiB. ` +
     `(${(MB / MiB).toFixed(3)} MiB per MB.)`);
   const cuts = cutBytes(entries);
   console.log('');

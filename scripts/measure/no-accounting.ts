@@ -3,7 +3,7 @@
  * scripts/measure-accounting.ts only: the same app as functions/api/index.ts otherwise. Never deployed.
  */
 import { createApp } from '../../functions/api/app';
-import { useLocalModels } from '../../functions/api/wiring';
+import { useLocalModels } from '../../functions/api/recognize/pipeline-parts';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import { modelLayer } from '../../models/model-layer';
 

@@ -29,7 +29,7 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-/** The events of `POST /v1/recognize` with `Accept: text/event-stream` (functions/api/stream.ts). */
+/** The events of `POST /v1/recognize` with `Accept: text/event-stream` (functions/api/recognize/event-stream.ts). */
 export type StreamEvent =
   | { event: 'entities'; data: { entities: AnswerEntity[]; dropped: RecognizeAnswer['dropped'] } }
   | { event: 'entity'; data: { stage: 'entail' | 'ground' | 'segment'; index: number; entity: AnswerEntity } }

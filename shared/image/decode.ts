@@ -1,6 +1,6 @@
 /**
  * JPEG, PNG and WebP to RGBA with the jSquash (Squoosh) codecs. Workers cannot compile wasm at run
- * time, so the caller passes precompiled modules (functions/api/codecs.ts imports the .wasm files).
+ * time, so the caller passes precompiled modules (functions/api/recognize/image-decoder.ts imports the .wasm files).
  *
  * Each codec runs in an instance of our own (Emscripten factories for JPEG and WebP, png-wasm.ts for
  * PNG) rather than jSquash's module-level one, for two reasons: a failed start must be retryable, and

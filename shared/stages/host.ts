@@ -18,7 +18,8 @@ export interface ModelLayer {
   runtime(env: Record<string, unknown>): ModelRuntime;
   entries(env: Record<string, unknown>): ModelEntry[] | Promise<ModelEntry[]>;
   tokenizers(env: Record<string, unknown>): TokenizerSource;
-  calibration?: LogisticCalibration;
+  /** The set's entailment calibration; none: the documented default. */
+  calibration?(env: Record<string, unknown>): LogisticCalibration | undefined;
 }
 
 type StageOf<K extends StageKind> = K extends 'entail' ? EntailStage : K extends 'ground' ? GroundStage : SegmentStage;
@@ -37,7 +38,7 @@ export function hostStage<K extends StageKind>(kind: K, env: Record<string, unkn
   if (!p) {
     p = (async () => {
       const entries = await layer.entries(env);
-      const r = visionConfigFromEnv(env, { entries, calibration: layer.calibration });
+      const r = visionConfigFromEnv(env, { entries, calibration: layer.calibration?.(env) });
       const only = { entail: null, ground: null, segment: null, [kind]: r.config[kind] };
       const needsModels = !(kind === 'ground' && r.config.ground?.provider === 'vlm');
       const models = needsModels ? runtimeModelAccess(layer.runtime(env), layer.tokenizers(env)) : undefined;

@@ -20,8 +20,11 @@ export interface LogisticCalibration {
   bias: number;
   /** groundable iff probability >= threshold. */
   threshold: number;
-  /** Where the numbers come from: `default` until the calibration command has been run on real data. */
-  source: 'default' | 'fitted';
+  /**
+   * Where the numbers come from, reported in the answer (`models.entail`): `default` until the calibration command
+   * has been run on real data, `fitted` after, or the name a model set gives its own (models/runtime-from-env.ts).
+   */
+  source: 'default' | 'fitted' | (string & {});
   /** For a fitted calibration: what it was fitted on, and how well it did there. */
   fitted_on?: { dataset: string; entities: number; groundable: number; date: string; accuracy: number; f1: number; log_loss: number };
 }

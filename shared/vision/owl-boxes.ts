@@ -25,8 +25,9 @@ export function cxcywhToPixels(cx: number, cy: number, w: number, h: number, can
 }
 
 /**
- * `logits` dims [1, N, T], `predBoxes` dims [1, N, 4]; one entry per query t, null when the best
- * probability is below `minScore` or the box is empty after clamping (it lies in the padding).
+ * `logits` dims [1, N, T], `predBoxes` dims [1, N, 4]; one entry per query t: the best patch whose box has an area
+ * inside the image, null when there is none or its probability is below `minScore`. A patch whose box lies in the
+ * letterbox padding (empty after clamping) is no answer, so the next best patch is taken instead of giving none.
  */
 export function bestBoxPerQuery(
   logits: Float32Array, logitDims: readonly number[], predBoxes: Float32Array, boxDims: readonly number[], canvas: Size, map: FrameMap, minScore = 0,
@@ -35,25 +36,25 @@ export function bestBoxPerQuery(
     throw new Error(`OWL outputs have unexpected shapes: logits [${logitDims}], pred_boxes [${boxDims}]`);
   }
   const [, n, t] = logitDims;
+  const boxes: (Box | null)[] = [];
+  for (let p = 0; p < n; p++) {
+    const b = predBoxes.subarray(p * 4, p * 4 + 4);
+    const box = cxcywhToPixels(b[0], b[1], b[2], b[3], canvas, map);
+    boxes.push(box.x2 > box.x1 && box.y2 > box.y1 ? box : null);
+  }
   const out: (QueryBox | null)[] = [];
   for (let q = 0; q < t; q++) {
     let best = -1;
     let bestLogit = -Infinity;
     for (let p = 0; p < n; p++) {
       const l = logits[p * t + q];
-      if (l > bestLogit) {
+      if (l > bestLogit && boxes[p]) {
         bestLogit = l;
         best = p;
       }
     }
     const score = sigmoid(bestLogit);
-    if (best < 0 || score < minScore) {
-      out.push(null);
-      continue;
-    }
-    const b = predBoxes.subarray(best * 4, best * 4 + 4);
-    const box = cxcywhToPixels(b[0], b[1], b[2], b[3], canvas, map);
-    out.push(box.x2 > box.x1 && box.y2 > box.y1 ? { box, score, patch: best } : null);
+    out.push(best < 0 || score < minScore ? null : { box: boxes[best]!, score, patch: best });
   }
   return out;
 }

@@ -39,6 +39,18 @@ describe('the Worker table', () => {
     expect((await tableFor({ MODEL_SET: 'default', GROUND_PROVIDER: 'vlm', VLM_BASE_URL: 'https://v/v1', VLM_API_KEY: 'secret', VLM_MODEL: 'm' }, true)).find((w) => w.name === 'gmner-ground')!.vars.VLM_API_KEY).toBe('secret');
   });
 
+  it('a Workers AI grounder: the ground Worker binds AI in its config, and no other Worker does', async () => {
+    const t = await tableFor({ MODEL_SET: 'default', GROUND_PROVIDER: 'vlm', VLM_PROVIDER: 'workers-ai', VLM_MODEL: '@cf/meta/llama-3.2-11b-vision-instruct' });
+    const ground = t.find((w) => w.name === 'gmner-ground')!;
+    expect(ground).toMatchObject({ kind: 'stage', ai: true, services: [] });
+    expect(t[0].services.map((s) => s.binding)).toContain('GROUND_SERVICE');
+    expect(JSON.parse(wranglerJsonc(ground, rel).replace(/^\/\/.*\n/, '')).ai).toEqual({ binding: 'AI' });
+    for (const w of t.filter((x) => x.kind !== 'api' && x !== ground)) expect(JSON.parse(wranglerJsonc(w, rel).replace(/^\/\/.*\n/, '')).ai).toBeUndefined();
+    // an OpenAI-compatible VLM needs no binding
+    const openai = await tableFor({ MODEL_SET: 'default', GROUND_PROVIDER: 'vlm', VLM_BASE_URL: 'https://v/v1', VLM_API_KEY: 'k', VLM_MODEL: 'm' });
+    expect(openai.find((w) => w.name === 'gmner-ground')!.ai).toBeUndefined();
+  });
+
   it('a sharded entry gets one Worker per shard', async () => {
     const t = await tableFor({ MODEL_SET: 'fixtures' });
     const shards = t.filter((w) => w.kind === 'shard');

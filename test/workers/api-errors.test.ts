@@ -91,6 +91,13 @@ describe('problem answers', () => {
     const put = await exports.default.fetch('http://x/healthz', { method: 'DELETE' });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('GET, HEAD');
+    // Like routing (strict: false), a trailing slash names the same route; the request id and CORS headers stay.
+    const slash = await exports.default.fetch('http://x/healthz/', { method: 'DELETE' });
+    expect(slash.status).toBe(405);
+    expect(slash.headers.get('allow')).toBe('GET, HEAD');
+    expect(slash.headers.get('x-request-id')).toBeTruthy();
+    expect(slash.headers.get('access-control-allow-origin')).toBe('*');
+    expect((await problem(slash)).type).toMatch(/method-not-allowed$/);
   });
 
   it('415 for a body that is neither JSON nor multipart', async () => {

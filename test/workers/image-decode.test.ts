@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import JPEG_DEC from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import WEBP_DEC from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import PNG_WASM from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
-import { imageDecoder } from '../../functions/api/codecs';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { createDecoder, type WasmModules } from '../../shared/image/decode';
 import { ProblemError } from '../../shared/problems';
 import {

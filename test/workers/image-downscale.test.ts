@@ -1,8 +1,8 @@
 /** The Images-binding Downscaler through the real (Miniflare, sharp-backed) binding of wrangler.toml. */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { imageDecoder } from '../../functions/api/codecs';
-import { imagesDownscaler } from '../../functions/api/images';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
+import { imagesDownscaler } from '../../functions/api/recognize/image-downscaler';
 import { intakeImage, readHeader, DEFAULT_INTAKE_OPTIONS } from '../../shared/image/intake';
 import { BLUE, GREEN, RED, WHITE, encodeJpeg, near, quadrantColours, quadrants, withOrientation } from '../support/images';
 

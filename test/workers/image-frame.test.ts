@@ -6,7 +6,7 @@
  */
 import { imageSize } from 'image-size';
 import { describe, expect, it } from 'vitest';
-import { imageDecoder } from '../../functions/api/codecs';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { DEFAULT_INTAKE_OPTIONS, intakeImage, readHeader } from '../../shared/image/intake';
 import type { ImageDecoder } from '../../shared/image/types';
 import { ProblemError } from '../../shared/problems';

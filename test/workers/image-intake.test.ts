@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageDecoder } from '../../functions/api/codecs';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { intakeImage, readHeader, DEFAULT_INTAKE_OPTIONS, type IntakeOptions, type IntakeSource } from '../../shared/image/intake';
 import { applyOrientation } from '../../shared/image/orient';
 import { fitLongSide, resize } from '../../shared/image/resize';

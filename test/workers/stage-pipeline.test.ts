@@ -16,7 +16,7 @@ import { SamSegment } from '../../shared/stages/segment-sam';
 import { imageInput } from '../../shared/vision/image-input';
 import { applyTemplate, naturalText, parseExpression } from '../../shared/vision/expression';
 import type { LogisticCalibration } from '../../shared/vision/calibration';
-import { imageDecoder } from '../../functions/api/codecs';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { fixtureTokenizers } from '../../models/fixtures/vision-tokenizer';
 import { EventLog, RecognizerDouble, gate, recognized } from '../support/stage-doubles';
 import { encodeJpeg, withOrientation } from '../support/images';

@@ -38,6 +38,20 @@ describe('best box per query', () => {
     expect(r[1]).not.toBeNull();
   });
 
+  it('passes over a best patch whose box lies in the padding (empty after clamping) to the next best', () => {
+    // patch 1's box is moved below the image (a letterbox's padding), patch 2's has no width
+    const padded = new Float32Array(boxes);
+    padded.set([0.5, 1.5, 0.2, 0.4], 4);
+    padded.set([0.9, 0.9, 0, 0.1], 8);
+    const r = bestBoxPerQuery(logits, [1, 3, 2], padded, [1, 3, 4], canvas, frame);
+    expect(r[0]?.patch).toBe(0); // patch 1 had the best logit for query 0
+    expect(r[0]?.score).toBeCloseTo(sigmoid(0), 6);
+    expect(r[0]?.box.x2).toBeCloseTo(15, 4);
+    expect(r[1]?.patch).toBe(0);
+    // no patch with a box in the image: no box
+    expect(bestBoxPerQuery(logits, [1, 3, 2], new Float32Array(12).fill(2), [1, 3, 4], canvas, frame)).toEqual([null, null]);
+  });
+
   it('rejects shapes that are not [1,N,T] / [1,N,4]', () => {
     expect(() => bestBoxPerQuery(logits, [1, 2, 3], boxes, [1, 3, 4], canvas, frame)).toThrow(/unexpected shapes/);
   });

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { crc32, encodePngRgb } from '../../shared/vision/png-encode';
-import { imageDecoder } from '../../functions/api/codecs';
+import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 
 it('crc32 of "123456789" is the standard check value', () => {
   expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);

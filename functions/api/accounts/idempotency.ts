@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { problemResponse } from '../problem';
-import { wantsEventStream } from '../stream';
+import { wantsEventStream } from '../recognize/event-stream';
 import { sha256Hex } from './keys';
 import type { StoredResponse } from './meter';
 

@@ -4,18 +4,17 @@
  * header. Call after every router is mounted.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { ProblemSchema } from '../../../shared/api/schemas';
 import type { AppEnv } from '../env';
+import { problemDoc } from '../router';
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
 export function documentAccounting(app: OpenAPIHono<AppEnv>): void {
   for (const def of app.openAPIRegistry.definitions) {
     if (def.type !== 'route' || !def.route.path.startsWith('/v1/')) continue;
     const r = def.route;
     r.security ??= [{ Bearer: [] }];
-    r.responses['401'] ??= problem('No API key, an unknown one (`unauthorized`) or a revoked one (`key-revoked`); with `WWW-Authenticate: Bearer`');
-    r.responses['429'] ??= problem('Over the rate limit (`rate-limited`) or the monthly quota (`quota-exceeded`); with `Retry-After`, `RateLimit` and `RateLimit-Policy`');
+    r.responses['401'] ??= problemDoc('No API key, an unknown one (`unauthorized`) or a revoked one (`key-revoked`); with `WWW-Authenticate: Bearer`');
+    r.responses['429'] ??= problemDoc('Over the rate limit (`rate-limited`) or the monthly quota (`quota-exceeded`); with `Retry-After`, `RateLimit` and `RateLimit-Policy`');
     if (r.method !== 'post') continue;
     const op = r as { parameters?: unknown[] };
     op.parameters = [
@@ -25,13 +24,13 @@ export function documentAccounting(app: OpenAPIHono<AppEnv>): void {
         description: 'Up to 255 printable ASCII characters (a UUID is recommended). The same key with the same request replays the stored answer for 24 h (`Idempotent-Replayed: true`); with a different request it answers 422; while the first is still running, 409.',
       },
     ];
-    r.responses['400'] ??= problem('Malformed Idempotency-Key (`idempotency-key-invalid`)');
-    r.responses['409'] ??= problem('A request with this Idempotency-Key is still in flight (`idempotency-conflict`)');
+    r.responses['400'] ??= problemDoc('Malformed Idempotency-Key (`idempotency-key-invalid`)');
+    r.responses['409'] ??= problemDoc('A request with this Idempotency-Key is still in flight (`idempotency-conflict`)');
     const existing422 = r.responses['422'];
     if (existing422 && 'description' in existing422 && typeof existing422.description === 'string' && !existing422.description.includes('idempotency')) {
       existing422.description += '; or an Idempotency-Key reused with a different request (`idempotency-mismatch`)';
     } else {
-      r.responses['422'] ??= problem('Idempotency-Key reused with a different request (`idempotency-mismatch`)');
+      r.responses['422'] ??= problemDoc('Idempotency-Key reused with a different request (`idempotency-mismatch`)');
     }
   }
 }

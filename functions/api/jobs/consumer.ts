@@ -21,7 +21,7 @@ import { isBillableStatus } from '../accounts/usage';
 import { modelTime } from '../accounts/metering';
 import type { ApiBindings } from '../env';
 import { logProblemCause } from '../problem';
-import { recognizePost } from '../recognize-service';
+import { runRecognition } from '../recognize';
 import { jobsConfig, retryDelay, type JobsConfig } from './config';
 import { callbackBody, deliverCallback } from './delivery';
 import {
@@ -93,7 +93,7 @@ export async function runJob(env: ApiBindings, cfg: JobsConfig, id: string, atte
     } else {
       const started = performance.now();
       try {
-        const answer = await recognizePost(env, callOf(JSON.parse(job.input!)), job.id);
+        const answer = await runRecognition(env, callOf(JSON.parse(job.input!)), job.id);
         await storeOutcome(db, id, await placeResult(env, id, JSON.stringify(answer), cfg.resultInlineMaxBytes));
         log('info', { job_id: id, attempt, event: 'pipeline done', duration_ms: Math.round(performance.now() - started), entities: answer.entities.length });
       } catch (e) {

@@ -12,12 +12,11 @@
  * source (D1, atomically with the job row) -> queued, 202.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { ProblemSchema } from '../../../shared/api/schemas';
 import { ProblemError } from '../../../shared/problems';
 import type { Context } from 'hono';
 import type { ApiBindings, AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
-import { createRouter } from '../router';
+import { createRouter, problemDoc } from '../router';
 import { jobHoldsOf, meterFor, refusal, type Admission } from '../accounts';
 import { accountingConfig, limitHeaders } from '../accounts/limits';
 import { jobsConfig } from './config';
@@ -29,7 +28,6 @@ import { itemOf, submitJobs } from './submit';
 export const HOOKS_PREFIX = '/v1/hooks/';
 const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
 const route = createRoute({
   method: 'post',
@@ -46,13 +44,13 @@ const route = createRoute({
   },
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: JobAcceptedSchema } } },
-    401: problem('Missing headers, a timestamp outside 5 minutes, more than 5 signatures, or no matching signature (`webhook-signature`)'),
-    404: problem('No such source (`hook-source-unknown`)'),
-    409: problem('This webhook-id was already received from this source (`webhook-replayed`, with `job_id`)'),
-    413: problem('Body over HOOK_MAX_BODY_BYTES (`body-too-large`)'),
-    429: problem("Over the source key's rate limit (`rate-limited`) or monthly quota (`quota-exceeded`); with `Retry-After`"),
-    503: problem('The job queue or store (`jobs-unavailable`) or the rate limiter (`accounts-unavailable`) is unavailable'),
-    422: problem('The event is not a job request (`validation`), or its callback URL is refused (`callback-url-refused`)'),
+    401: problemDoc('Missing headers, a timestamp outside 5 minutes, more than 5 signatures, or no matching signature (`webhook-signature`)'),
+    404: problemDoc('No such source (`hook-source-unknown`)'),
+    409: problemDoc('This webhook-id was already received from this source (`webhook-replayed`, with `job_id`)'),
+    413: problemDoc('Body over HOOK_MAX_BODY_BYTES (`body-too-large`)'),
+    429: problemDoc("Over the source key's rate limit (`rate-limited`) or monthly quota (`quota-exceeded`); with `Retry-After`"),
+    503: problemDoc('The job queue or store (`jobs-unavailable`) or the rate limiter (`accounts-unavailable`) is unavailable'),
+    422: problemDoc('The event is not a job request (`validation`), or its callback URL is refused (`callback-url-refused`)'),
   },
 });
 

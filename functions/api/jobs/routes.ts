@@ -2,12 +2,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RouteCosts } from '../accounts';
-import { ProblemSchema, RecognizeFormSchema } from '../../../shared/api/schemas';
+import { RecognizeFormSchema } from '../../../shared/api/schemas';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
-import { createRouter } from '../router';
-import { parseRecognizeRequest } from '../routes/recognize';
+import { createRouter, problemDoc } from '../router';
+import { parseRecognizeRequest } from '../recognize';
 import {
   BatchAcceptedSchema, BatchRequestSchema, JobAcceptedSchema, JobRequestSchema, JobSchema, MAX_BATCH_ITEMS,
 } from './schemas';
@@ -15,13 +15,12 @@ import { getJob, jobView, jobsDb, newBatchId, JOB_ID_PATTERN } from './store';
 import { loadResult } from './results';
 import { itemOf, storedInput, submitJobs, type JobItem } from './submit';
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
 const submitResponses = {
-  413: problem('Body too large, or a job request over JOB_MAX_INPUT_BYTES (`image-too-large`: send image.url)'),
-  415: problem('Unsupported media type'),
-  422: problem('Validation failed (`validation`), or a callback URL refused (`callback-url-refused`)'),
-  503: problem('The job queue or job store is unavailable (`jobs-unavailable`)'),
+  413: problemDoc('Body too large, or a job request over JOB_MAX_INPUT_BYTES (`image-too-large`: send image.url)'),
+  415: problemDoc('Unsupported media type'),
+  422: problemDoc('Validation failed (`validation`), or a callback URL refused (`callback-url-refused`)'),
+  503: problemDoc('The job queue or job store is unavailable (`jobs-unavailable`)'),
 };
 
 const postJob = createRoute({
@@ -72,7 +71,7 @@ const getJobRoute = createRoute({
   request: { params: z.object({ id: z.string().openapi({ example: 'job_4f9c2d1e8b7a6f5e4d3c2b1a09f8e7d6' }) }) },
   responses: {
     200: { description: 'The job', content: { 'application/json': { schema: JobSchema } } },
-    404: problem('No such job for this key (`job-not-found`)'),
+    404: problemDoc('No such job for this key (`job-not-found`)'),
   },
 });
 

@@ -5,7 +5,7 @@
  */
 import { ProblemError, type FieldError } from '../../../shared/problems';
 import type { ApiBindings, JobHolds } from '../env';
-import type { RecognizeCall } from '../recognize-service';
+import type { RecognizeCall } from '../recognize';
 import { checkCallbackUrl } from './callback-url';
 import { jobsConfig } from './config';
 import type { JobRequest } from './schemas';
@@ -40,7 +40,7 @@ export function storedInput(call: RecognizeCall): StoredInput {
   return { text: call.text, image, options: call.options } as StoredInput;
 }
 
-/** The stored input back as the call recognizePost takes. */
+/** The stored input back as the call runRecognition takes. */
 export function callOf(input: StoredInput): RecognizeCall {
   const img = input.image;
   return {

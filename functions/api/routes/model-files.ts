@@ -9,14 +9,13 @@ import type { Context } from 'hono';
 import { modelSetFromEnv, modelStoreFromEnv, type ModelEnv } from '../../../models/runtime-from-env';
 import { fixtureTokenizerFiles } from '../../../models/fixtures/vision-tokenizer';
 import { entriesOfConfig, fileName, findModelFile, modelFileUrl, type VisionManifest } from '../../../shared/api/model-files';
-import { ProblemSchema } from '../../../shared/api/schemas';
 import type { ModelEntry } from '../../../shared/onnx/manifest-types';
 import { ProblemError } from '../../../shared/problems';
 import { visionConfigFromEnv } from '../../../shared/stages/config';
 import { sha256Hex } from '../../../shared/store/sha256';
 import type { AppEnv } from '../env';
-import { createRouter } from '../router';
-import { localModels } from '../wiring';
+import { createRouter, problemDoc } from '../router';
+import { localModels } from '../recognize';
 
 /**
  * The store and entries come from the configuration alone, not from the isolate's model runtime, so this route
@@ -24,7 +23,6 @@ import { localModels } from '../wiring';
  */
 const entriesOf = async (env: Record<string, unknown>) => modelSetFromEnv(env as ModelEnv).entries;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
 const fileRoute = createRoute({
   method: 'get',
@@ -36,8 +34,8 @@ const fileRoute = createRoute({
   responses: {
     200: { description: 'The bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
     304: { description: 'Not modified: the If-None-Match ETag is this file\'s' },
-    404: problem('No such model in the configured set, or no such file of it'),
-    502: problem('The model store failed, or the file failed verification'),
+    404: problemDoc('No such model in the configured set, or no such file of it'),
+    502: problemDoc('The model store failed, or the file failed verification'),
   },
 });
 
@@ -49,7 +47,7 @@ const manifestRoute = createRoute({
     + 'it uses, and every file with its SHA-256 and its URL under /v1/models/{id}/files/{name}.',
   responses: {
     200: { description: 'The manifest', content: { 'application/json': { schema: z.object({}).passthrough().openapi('VisionManifest') } } },
-    502: problem('The model store failed'),
+    502: problemDoc('The model store failed'),
   },
 });
 
@@ -93,7 +91,7 @@ async function serveFile(c: Context<AppEnv>, id: string, name: string): Promise<
 
 async function visionManifest(env: Record<string, unknown>): Promise<VisionManifest> {
   const all = await entriesOf(env);
-  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: localModels()?.calibration });
+  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: modelSetFromEnv(env as ModelEnv).calibration });
   const notes = [...problems];
   if (config.ground?.provider === 'vlm') {
     notes.push('ground runs a hosted VLM with the server\'s credentials: not available to clients');

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { StageModelSchema } from '../../../shared/api/schemas';
 import { createRouter } from '../router';
-import { describeStages } from '../wiring';
+import { describeStages } from '../recognize';
 import { modelFiles } from './model-files';
 
 const route = createRoute({

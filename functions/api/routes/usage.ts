@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ProblemSchema } from '../../../shared/api/schemas';
 import { monthOf } from '../accounts/limits';
 import { accountsDb, decodeCursor, queryUsage } from '../accounts/usage';
 import { validationError } from '../problem';
-import { createRouter } from '../router';
+import { createRouter, problemDoc } from '../router';
 
 const instant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
   message: 'An ISO 8601 date (2026-11-01) or date-time (2026-11-01T12:00:00Z)',
@@ -51,7 +50,7 @@ const route = createRoute({
   },
   responses: {
     200: { description: 'Usage', content: { 'application/json': { schema: UsageSchema } } },
-    422: { description: 'Bad query', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    422: problemDoc('Bad query'),
   },
 });
 

@@ -7,7 +7,7 @@
  * stored frame either way and intake applies the rotation itself (test/workers/image-downscale.test.ts).
  * PNG output: lossless, so the only resampling the pixels see is the platform's one.
  */
-import type { Downscaler } from '../../shared/image/types';
+import type { Downscaler } from '../../../shared/image/types';
 
 export function imagesDownscaler(images: ImagesBinding): Downscaler {
   return {

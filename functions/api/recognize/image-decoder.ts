@@ -6,8 +6,8 @@
 import JPEG_DEC from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import PNG from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import WEBP_DEC from '@jsquash/webp/codec/dec/webp_dec.wasm';
-import { createDecoder } from '../../shared/image/decode';
-import type { ImageDecoder } from '../../shared/image/types';
+import { createDecoder } from '../../../shared/image/decode';
+import type { ImageDecoder } from '../../../shared/image/types';
 
 let decoder: ImageDecoder | undefined;
 
