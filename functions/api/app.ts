@@ -9,9 +9,9 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { limitsFromEnv } from '../../shared/config';
 import { ProblemError } from '../../shared/problems';
-import { accounting, documentAccounting } from './accounts';
+import { accounting, documentAccounting, type RouteCosts } from './accounts';
 import type { AppEnv } from './env';
-import { HOOKS_PREFIX, hooks, jobs } from './jobs';
+import { HOOKS_PREFIX, hooks, jobCosts, jobs } from './jobs';
 import { errorResponse, problemResponse } from './problem';
 import { requestLog } from './request-log';
 import { createRouter } from './router';
@@ -19,11 +19,14 @@ import { docs } from './routes/docs';
 import { documentExamples } from './routes/examples';
 import { health } from './routes/health';
 import { models } from './routes/models';
-import { recognize } from './recognize';
+import { recognize, recognizeCosts } from './recognize';
 import { usage } from './routes/usage';
 
 export const VERSION = '0.1.0';
 const BODY_TYPES = ['application/json', 'multipart/form-data'];
+
+/** What each POST route behind the Bearer key costs, as the route declares it (accounts/metering.ts). */
+export const POST_COSTS: RouteCosts = { ...recognizeCosts, ...jobCosts };
 
 export interface AppOptions {
   /** false only to measure the accounting path against the same app without it (scripts/measure-accounting.ts). */
@@ -62,7 +65,7 @@ export function createApp(options: AppOptions = {}) {
   });
   if (options.accounting !== false) {
     // Inbound webhooks authenticate by their signature (jobs/hooks.ts), not by a Bearer key.
-    const accounts = accounting();
+    const accounts = accounting(POST_COSTS);
     app.use('/v1/*', (c, next) => (c.req.path.startsWith(HOOKS_PREFIX) ? next() : accounts(c, next)));
   }
   // Innermost, so the request log and the accounting see the 405 that replaces notFound's 404.

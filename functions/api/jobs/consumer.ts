@@ -18,7 +18,7 @@
 import { ProblemError, isProblem, problemBody, type ProblemBody } from '../../../shared/problems';
 import { holdJobUnit, jobHoldId, recordUsage, releaseJobUnit } from '../accounts';
 import { isBillableStatus } from '../accounts/usage';
-import { modelTime } from '../accounts/middleware';
+import { modelTime } from '../accounts/metering';
 import type { ApiBindings } from '../env';
 import { logProblemCause } from '../problem';
 import { runRecognition } from '../recognize';

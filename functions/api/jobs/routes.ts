@@ -1,6 +1,7 @@
 /** POST /v1/jobs, POST /v1/batch and GET /v1/jobs/{id}: asynchronous recognition with signed callbacks. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { RouteCosts } from '../accounts';
 import { RecognizeFormSchema } from '../../../shared/api/schemas';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
@@ -73,6 +74,27 @@ const getJobRoute = createRoute({
     404: problemDoc('No such job for this key (`job-not-found`)'),
   },
 });
+
+/**
+ * Both bill when their jobs run (`metering` null here). A batch reserves what it may cost at admission: one
+ * unit per item. Reserving it at once, not 1 at admission and the rest later, keeps concurrent batches from
+ * each holding a unit that the others need to grow into (20 batches of 2 against a quota of 10 were all
+ * refused, none billed). The route still confirms the count after validation (`reserveUnits`); a body that
+ * does not parse reserves 1 and is refused there.
+ */
+export const jobCosts: RouteCosts = {
+  [postJob.getRoutingPath()]: { reserve: () => 1, billsAnswer: false },
+  [postBatch.getRoutingPath()]: { reserve: batchItems, billsAnswer: false },
+};
+
+async function batchItems(c: Context<AppEnv>): Promise<number> {
+  try {
+    const items = ((await c.req.json()) as { items?: unknown }).items;
+    return Array.isArray(items) ? Math.min(Math.max(items.length, 1), MAX_BATCH_ITEMS) : 1;
+  } catch {
+    return 1;
+  }
+}
 
 export const jobs = createRouter();
 jobs.openAPIRegistry.register('JobRequest', JobRequestSchema);

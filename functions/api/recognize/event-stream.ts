@@ -19,7 +19,7 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { RecognizeAnswer } from '../../../shared/api/schemas';
 import type { PipelineEvent } from '../../../shared/pipeline/orchestrator';
 import { isProblem, problemBody } from '../../../shared/problems';
-import { modelTime } from '../accounts/middleware';
+import { modelTime } from '../accounts/metering';
 import type { AppEnv } from '../env';
 import { logProblemCause } from '../problem';
 import { runRecognition, type RecognizeCall } from './run';

@@ -4,7 +4,7 @@
  * built from the environment (pipeline-parts.ts: stages, model description, image intake over image-decoder.ts and
  * image-downscaler.ts).
  */
-export { recognize } from './route';
+export { recognize, recognizeCosts } from './route';
 export { parseRecognizeRequest } from './request';
 export { runRecognition, type RecognizeCall } from './run';
 export { wantsEventStream } from './event-stream';

@@ -1,6 +1,7 @@
 /** POST /v1/recognize: the OpenAPI route and its handler (JSON answer, or an event stream on request). */
 import { createRoute } from '@hono/zod-openapi';
 import { RecognizeAnswerSchema, RecognizeFormSchema, RecognizeRequestSchema } from '../../../shared/api/schemas';
+import type { RouteCosts } from '../accounts';
 import { createRouter, problemDoc } from '../router';
 import { streamRecognize, wantsEventStream } from './event-stream';
 import { parseRecognizeRequest } from './request';
@@ -40,6 +41,9 @@ const route = createRoute({
     504: problemDoc('An upstream dependency timed out'),
   },
 });
+
+/** One unit per answer, billed when it is settled (an event stream sets its own `metering`). */
+export const recognizeCosts: RouteCosts = { [route.getRoutingPath()]: { reserve: () => 1, billsAnswer: true } };
 
 export const recognize = createRouter();
 recognize.openAPIRegistry.register('RecognizeRequest', RecognizeRequestSchema);
