@@ -15,7 +15,7 @@
 import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
 import { visionConfigFromEnv } from '../shared/stages/config';
-import type { StageKind } from '../shared/stages/http-app';
+import { STAGE_KINDS as STAGES, type StageKind } from '../shared/pipeline/contracts';
 
 export interface ServiceBinding { binding: string; service: string; entrypoint: string }
 
@@ -30,7 +30,6 @@ export interface WorkerDecl {
   hosts?: { model: string; shard?: number; peakWasmBytes: number };
 }
 
-export const STAGES: readonly StageKind[] = ['entail', 'ground', 'segment'];
 const ENTRYPOINT: Record<StageKind, string> = { entail: 'EntailService', ground: 'GroundService', segment: 'SegmentService' };
 export const PREFIX = 'gmner';
 

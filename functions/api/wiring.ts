@@ -7,7 +7,7 @@
 import type { StageModel } from '../../shared/api/schemas';
 import { limitsFromEnv } from '../../shared/config';
 import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../shared/image/intake';
-import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../shared/pipeline/contracts';
+import { STAGE_KINDS, type EntailStage, type GroundStage, type Recognizer, type SegmentStage, type StageKind } from '../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../shared/recognize';
 import { visionStagesFromEnv, type PlacedStages } from '../../shared/stages/from-env';
@@ -18,8 +18,6 @@ import type { ApiBindings } from './env';
 import { imagesDownscaler } from './images';
 
 export type ImageSource = IntakeSource;
-type VisionKind = 'entail' | 'ground' | 'segment';
-const VISION: VisionKind[] = ['entail', 'ground', 'segment'];
 
 export interface Stages {
   recognize: Recognizer | null;
@@ -47,7 +45,7 @@ const built = new WeakMap<object, Promise<Stages>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */
 const visionConfigured = (env: ApiBindings) =>
-  typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || VISION.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
+  typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || STAGE_KINDS.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
 
 export function pipelineStages(env: ApiBindings): Promise<Stages> {
   let stages = built.get(env);
@@ -86,7 +84,7 @@ async function buildStages(env: ApiBindings): Promise<Stages> {
 function remoteOnly(placed: PlacedStages): PlacedStages {
   const missing: PlacedStages['missing'] = {};
   const problems: string[] = [];
-  for (const kind of VISION) {
+  for (const kind of STAGE_KINDS) {
     if (placed.placement[kind] !== 'in-process' || placed[kind]) continue;
     const service = `${kind.toUpperCase()}_SERVICE`;
     missing[kind] = [service];
@@ -115,7 +113,7 @@ export async function describeStages(env: ApiBindings): Promise<StageModel[]> {
   const stages = await pipelineStages(env);
   const llm = describeLlm(env);
   const loaded = await loadedModels(env, stages.vision);
-  const vision = (kind: VisionKind): StageModel => {
+  const vision = (kind: StageKind): StageModel => {
     const stage = stages[kind];
     const placement = stages.vision?.placement[kind] ?? null;
     if (!stage) {
@@ -147,12 +145,12 @@ export async function describeStages(env: ApiBindings): Promise<StageModel[]> {
       loaded: null,
       ...(stages.recognize ? {} : { detail: `set ${stages.missingLlm.join(', ')}` }),
     },
-    ...VISION.map(vision),
+    ...STAGE_KINDS.map(vision),
   ];
 }
 
 async function loadedModels(env: ApiBindings, vision: PlacedStages | null): Promise<Set<string>> {
-  if (!vision || !layer || !VISION.some((k) => vision.placement[k] === 'in-process')) return new Set();
+  if (!vision || !layer || !STAGE_KINDS.some((k) => vision.placement[k] === 'in-process')) return new Set();
   const list = await layer.runtime(env).list();
   return new Set(list.filter((m) => m.loaded).map((m) => m.id));
 }

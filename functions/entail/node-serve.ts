@@ -7,7 +7,8 @@
  */
 import { nodeOrt } from '../../shared/onnx/ort-node';
 import { hostStage } from '../../shared/stages/host';
-import { stageHttpApp, type StageKind } from '../../shared/stages/http-app';
+import type { StageKind } from '../../shared/pipeline/contracts';
+import { stageHttpApp } from '../../shared/stages/http-app';
 import { modelLayer } from '../../models/model-layer';
 
 interface NodeServer { close(cb?: () => void): void }

@@ -3,6 +3,7 @@
  * the routes validate with them and /openapi.json is generated from them.
  */
 import { z } from '@hono/zod-openapi';
+import { STAGE_KINDS } from '../pipeline/contracts';
 
 /** The longest post, in UTF-16 units, for every way a post comes in (JSON, multipart, jobs, batches). */
 export const MAX_TEXT_CHARS = 10_000;
@@ -93,7 +94,7 @@ export const DroppedSchema = z
 
 export const StageModelSchema = z
   .object({
-    stage: z.enum(['recognize', 'entail', 'ground', 'segment']),
+    stage: z.enum(['recognize', ...STAGE_KINDS]),
     configured: z.boolean(),
     provider: z.string().nullable(),
     model: z.string().nullable(),

@@ -7,6 +7,10 @@ import type { RgbaImage } from '../image/types';
 
 export type LabelSet = 'gmner' | 'fmnerg';
 
+/** The vision stages, in pipeline order: the names of their contracts below, Workers, routes and timings. */
+export const STAGE_KINDS = ['entail', 'ground', 'segment'] as const;
+export type StageKind = (typeof STAGE_KINDS)[number];
+
 export interface RecognizedEntity {
   /** The surface form exactly as it occurs in the text: text.slice(start, end) === text. */
   text: string;

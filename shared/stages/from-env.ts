@@ -12,7 +12,7 @@ import type { AiBindingLike } from '../llm';
 import type { ModelEntry } from '../onnx/manifest-types';
 import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
-import type { StageKind } from './http-app';
+import type { StageKind } from '../pipeline/contracts';
 import { createVisionStages, type VisionStages } from './index';
 import { positiveInt } from '../config';
 import { DEFAULT_STAGE_TIMEOUT_MS, httpStage, rpcStage } from './remote';

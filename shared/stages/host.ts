@@ -9,7 +9,7 @@ import type { EntailStage, GroundStage, SegmentStage } from '../pipeline/contrac
 import { ProblemError } from '../problems';
 import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
-import type { StageKind } from './http-app';
+import type { StageKind } from '../pipeline/contracts';
 import { createVisionStages } from './index';
 import { runtimeModelAccess, type TokenizerSource } from './session';
 

@@ -14,7 +14,7 @@ import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage
 import { describeNetFailure } from '../net-failure';
 import { PROBLEMS, PROBLEM_BASE, ProblemError, isProblem, type ProblemKind } from '../problems';
 import { problemFromRpc } from '../rpc-errors';
-import type { StageKind } from './http-app';
+import type { StageKind } from '../pipeline/contracts';
 import { imageToWire } from './wire';
 
 /** The methods a stage Worker's entrypoint exposes (functions/stage-worker.ts). */
