@@ -6,6 +6,7 @@
  * images are shrunk by the platform (Downscaler) before the isolate decodes them; without one the
  * isolate decodes up to maxIsolateDecodePixels and refuses the rest (see README.md for the numbers).
  */
+import { mediaType } from '../media-type';
 import { ProblemError } from '../problems';
 import { decodeBase64Image } from './base64';
 import { fetchImage, type FetchFn } from './fetch';
@@ -178,7 +179,7 @@ async function platformDownscale(
 
 /** A declared type that disagrees with the bytes is worth telling the client, not worth refusing. */
 function mediaTypeWarnings(declared: string | undefined, actual: ImageFormat): string[] {
-  const type = declared?.split(';')[0].trim().toLowerCase();
+  const type = mediaType(declared);
   if (!type || !type.startsWith('image/')) return [];
   const normalized = type === 'image/jpg' || type === 'image/pjpeg' ? 'image/jpeg' : type;
   if (normalized === MEDIA_TYPES[actual]) return [];

@@ -10,6 +10,7 @@
  * answer (text/event-stream) is settled when its stream ends.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { mediaType } from '../../../shared/media-type';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv, Metering } from '../env';
 import { errorResponse, problemResponse } from '../problem';
@@ -181,7 +182,7 @@ export function parseIdempotencyKey(raw: string): string | null {
  */
 export async function requestFingerprint(c: Ctx): Promise<string> {
   const type = c.req.header('content-type') ?? '';
-  const essence = type.split(';')[0].trim().toLowerCase();
+  const essence = mediaType(type) ?? '';
   const body = await c.req.arrayBuffer();
   let digest: string | null = null;
   if (essence === 'multipart/form-data') {

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import {
   PostTextSchema, ProblemSchema, RecognizeAnswerSchema, RecognizeFormSchema, RecognizeOptionsSchema, RecognizeRequestSchema, type RecognizeOptions,
 } from '../../../shared/api/schemas';
+import { mediaType } from '../../../shared/media-type';
 import type { FieldError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
@@ -60,7 +61,7 @@ recognize.openapi(route, async (c) => {
 
 /** Both body types end as the same checked request; the app's middleware already refused other types. */
 export async function parseRecognizeRequest(c: Context<AppEnv>): Promise<RecognizeCall> {
-  const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+  const type = mediaType(c.req.header('content-type'));
   if (type === 'application/json') {
     let raw: unknown;
     try {
