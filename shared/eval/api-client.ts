@@ -4,6 +4,7 @@
  * Retries are few and only for answers that can change on a retry (network, 408, 429, 5xx), because
  * a long evaluation must neither hammer a struggling service nor stop on one transient failure.
  */
+import { bytesToBase64 } from '../base64';
 import { ApiError, createClient, type RecognizeInput } from '../client';
 import { sniffFormat } from '../image/header';
 import { MEDIA_TYPES } from '../image/types';
@@ -12,12 +13,6 @@ import { MEDIA_TYPES } from '../image/types';
 export function sniffMediaType(b: Uint8Array): string | undefined {
   const f = sniffFormat(b);
   return f ? MEDIA_TYPES[f] : undefined;
-}
-
-export function bytesToBase64(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(s);
 }
 
 export interface RecognizeCall {

@@ -6,6 +6,7 @@
  * is `whsec_` + base64 of 24 random bytes (the Standard Webhooks format) and is stored as issued: the
  * server must read it to sign callbacks (see the README, Accounts).
  */
+import { bytesToBase64 } from '../../../shared/base64';
 
 export const KEY_PREFIX = 'gmn_';
 export const KEY_PATTERN = /^gmn_[A-Za-z0-9_-]{43}$/;
@@ -45,12 +46,7 @@ export interface NewKey {
 const bytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
-export function base64(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-}
-const base64url = (b: Uint8Array) => base64(b).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const base64url = (b: Uint8Array) => bytesToBase64(b).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
 export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promise<string> {
   const input = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -61,7 +57,7 @@ export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promis
 export const hashKey = (key: string) => sha256Hex(key);
 
 export function newWebhookSecret(): string {
-  return 'whsec_' + base64(bytes(24));
+  return 'whsec_' + bytesToBase64(bytes(24));
 }
 
 export function validateQuota(v: number | null | undefined, what = 'quota'): number | null {
