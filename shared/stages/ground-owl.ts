@@ -5,11 +5,11 @@
  * (shared/vision/owl-head.ts), then takes each query's best patch box. Each expression becomes a query of at
  * most 16 tokens that keeps the entity's name; boxes come back in image pixels.
  */
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { layoutFromSpec, tokenCount, tokenRows } from '../vision/clip-tokens';
 import { parseExpression } from '../vision/expression';
-import { imageInput, modelToImage, type FrameMap, type Size } from '../vision/image-input';
+import { imageInput, modelToImage, type FrameMap } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { bestBoxPerQuery } from '../vision/owl-boxes';
 import { owlClassLogits, type OwlImageParts } from '../vision/owl-head';

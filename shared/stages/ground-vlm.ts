@@ -8,14 +8,14 @@
  */
 import { bytesToBase64 } from '../base64';
 import { resize } from '../image/resize';
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 import type { ChatClient, ChatMessage } from '../llm/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { ProblemError } from '../problems';
 import { parseExpression } from '../vision/expression';
 import { LruCache } from '../vision/lru';
 import { encodePngRgb } from '../vision/png-encode';
-import { smartResize, type BoxConvention, type Size } from '../vision/vlm-boxes';
+import { smartResize, type BoxConvention } from '../vision/vlm-boxes';
 import { groundingPrompt, readGroundingAnswer, type QwenConvention } from '../vision/vlm-grounding';
 
 export interface VlmGroundConfig {

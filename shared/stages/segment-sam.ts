@@ -9,9 +9,9 @@
  * thresholded at 0 and returned as COCO compressed RLE at the requested output size (the original
  * image, up to 40 MP): the RLE is written while resizing, never as an output-size plane (sam-masks.ts).
  */
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 import type { Box, SegmentStage, Segmentation } from '../pipeline/contracts';
-import { imageInput, type Size } from '../vision/image-input';
+import { imageInput } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { lowResMaskToRle, resizedMaskRle, selectMask } from '../vision/sam-masks';
 import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners } from '../vision/sam-transform';

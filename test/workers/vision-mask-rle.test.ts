@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RleWriter, rleDecode, rleEncode, rleFromString, rleToString } from '../../shared/eval/rle';
-import { binarize, lowResMaskToRle, resizedMaskRle, upscaleLowResMask, type Size } from '../../shared/vision/sam-masks';
+import type { Size } from '../../shared/image/types';
+import { binarize, lowResMaskToRle, resizedMaskRle, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { bilinearResize } from '../../shared/vision/interpolate';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure is reproducible. */
