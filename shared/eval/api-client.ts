@@ -15,7 +15,8 @@ export function sniffMediaType(b: Uint8Array): string | undefined {
   return f ? MEDIA_TYPES[f] : undefined;
 }
 
-export interface RecognizeCall {
+/** One evaluation post as the driver sends it: where the API is, the post, and the options scored. */
+export interface EvalPost {
   baseUrl: string;
   text: string;
   image: Uint8Array;
@@ -26,7 +27,7 @@ export interface RecognizeCall {
 }
 
 /** The JSON request, typed by the public client (shared/client) so it cannot drift from the API. */
-export function recognizeRequest(c: RecognizeCall): RecognizeInput {
+export function recognizeRequest(c: EvalPost): RecognizeInput {
   const media = sniffMediaType(c.image) as 'image/jpeg' | 'image/png' | 'image/webp' | undefined;
   return {
     text: c.text,
@@ -35,7 +36,7 @@ export function recognizeRequest(c: RecognizeCall): RecognizeInput {
   };
 }
 
-export function recognizeRequestBody(c: RecognizeCall): string {
+export function recognizeRequestBody(c: EvalPost): string {
   return JSON.stringify(recognizeRequest(c));
 }
 
@@ -52,7 +53,7 @@ export class RecognizeError extends Error {
 }
 
 /** The answer's `entities` (the rest of the answer is not needed for scoring), through the typed client. */
-export async function recognize(c: RecognizeCall, fetchImpl: typeof fetch = fetch): Promise<{ entities: unknown[] }> {
+export async function recognize(c: EvalPost, fetchImpl: typeof fetch = fetch): Promise<{ entities: unknown[] }> {
   const api = createClient({ baseUrl: c.baseUrl, apiKey: c.apiKey, fetch: fetchImpl });
   let answer: unknown;
   try {
@@ -72,7 +73,7 @@ export async function recognize(c: RecognizeCall, fetchImpl: typeof fetch = fetc
 }
 
 export async function recognizeWithRetry(
-  c: RecognizeCall,
+  c: EvalPost,
   opts: { retries?: number; backoffMs?: number; fetchImpl?: typeof fetch } = {},
 ): Promise<{ entities: unknown[] }> {
   const retries = opts.retries ?? 2;

@@ -11,7 +11,7 @@ import type { EntailStage, Entailment } from '../pipeline/contracts';
 import { decide, entailFeatures, type EntailFeatures, type LogisticCalibration } from '../vision/calibration';
 import { layoutFromSpec, tokenRows } from '../vision/clip-tokens';
 import { dot, l2Normalize, meanDirection, row } from '../vision/embeddings';
-import { applyTemplate, naturalText, parseExpression } from '../vision/expression';
+import { applyTemplate, naturalText, parseExpression } from '../pipeline/expression';
 import { imageInput, type ImageSpec } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { float32, floatOutput, hasInput, int64, type ModelAccess } from './session';

@@ -8,7 +8,7 @@
 import type { RgbaImage, Size } from '../image/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { layoutFromSpec, tokenCount, tokenRows } from '../vision/clip-tokens';
-import { parseExpression } from '../vision/expression';
+import { parseExpression } from '../pipeline/expression';
 import { imageInput, modelToImage, type FrameMap } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { bestBoxPerQuery } from '../vision/owl-boxes';

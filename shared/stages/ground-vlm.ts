@@ -12,7 +12,7 @@ import type { RgbaImage, Size } from '../image/types';
 import type { ChatClient, ChatMessage } from '../llm/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { ProblemError } from '../problems';
-import { parseExpression } from '../vision/expression';
+import { parseExpression } from '../pipeline/expression';
 import { LruCache } from '../vision/lru';
 import { encodePngRgb } from '../vision/png-encode';
 import { smartResize, type BoxConvention } from '../vision/vlm-boxes';

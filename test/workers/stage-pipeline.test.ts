@@ -14,7 +14,7 @@ import { MobileClipEntail, DEFAULT_NEGATIVES, DEFAULT_TEMPLATES } from '../../sh
 import { OwlGround } from '../../shared/stages/ground-owl';
 import { SamSegment } from '../../shared/stages/segment-sam';
 import { imageInput } from '../../shared/vision/image-input';
-import { applyTemplate, naturalText, parseExpression } from '../../shared/vision/expression';
+import { applyTemplate, naturalText, parseExpression } from '../../shared/pipeline/expression';
 import type { LogisticCalibration } from '../../shared/vision/calibration';
 import { imageDecoder } from '../../functions/api/codecs';
 import { fixtureTokenizers } from '../../models/fixtures/vision-tokenizer';
