@@ -22,7 +22,7 @@
  * Platform-neutral: the sessions come from a `LookalikeModels` (the bench Worker makes one over
  * onnxruntime-web in workerd).
  */
-import { rleEncode } from '../../shared/eval/rle';
+import { rleEncode } from '../../shared/vision/rle';
 import type { RgbaImage } from '../../shared/image/types';
 import type { TensorData } from '../../shared/onnx/tensors';
 import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../../shared/pipeline/contracts';

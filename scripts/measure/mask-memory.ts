@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { rleEncode } from '../../shared/eval/rle';
+import { rleEncode } from '../../shared/vision/rle';
 import { binarize, lowResMaskToRle, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { samResizedSize } from '../../shared/vision/sam-transform';
 

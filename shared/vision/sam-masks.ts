@@ -8,7 +8,7 @@
  * output-size plane: lowResMaskToRle writes the thresholded resize straight into COCO RLE, bit for bit
  * what the full-size path (upscaleLowResMask + binarize + rleEncode, kept as the reference) gives.
  */
-import { RleWriter, type RleMask } from '../eval/rle';
+import { RleWriter, type RleMask } from './rle';
 import { bilinearResize, bilinearWindow, taps } from './interpolate';
 import { SAM_INPUT_SIZE } from './sam-transform';
 import type { Size } from '../image/types';

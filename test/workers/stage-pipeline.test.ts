@@ -6,7 +6,7 @@
  * after rotation, as the box and mask of every groundable entity at the display-frame pixels.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rleDecode } from '../../shared/eval/rle';
+import { rleDecode } from '../../shared/vision/rle';
 import { DEFAULT_INTAKE_OPTIONS, intakeImage } from '../../shared/image/intake';
 import type { RgbaImage } from '../../shared/image/types';
 import { runPipeline } from '../../shared/pipeline/orchestrator';

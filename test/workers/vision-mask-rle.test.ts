@@ -5,7 +5,7 @@
  * downscaling. (The peak-memory side is test/node/mask-memory.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { RleWriter, rleDecode, rleEncode, rleFromString, rleToString } from '../../shared/eval/rle';
+import { RleWriter, rleDecode, rleEncode, rleFromString, rleToString } from '../../shared/vision/rle';
 import type { Size } from '../../shared/image/types';
 import { binarize, lowResMaskToRle, resizedMaskRle, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { bilinearResize } from '../../shared/vision/interpolate';

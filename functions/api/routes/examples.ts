@@ -6,7 +6,7 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ProblemSchema, RecognizeAnswerSchema } from '../../../shared/api/schemas';
-import { rleFromCounts } from '../../../shared/eval/rle';
+import { rleFromCounts } from '../../../shared/vision/rle';
 import { STAGE_KINDS } from '../../../shared/pipeline/contracts';
 import type { AppEnv } from '../env';
 
