@@ -12,7 +12,7 @@ import type { IntakeResult } from '../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../shared/recognize';
 import { visionStagesFromEnv, type PlacedStages } from '../../shared/stages/from-env';
 import type { ModelLayer } from '../../shared/stages/host';
-import { runtimeModelAccess } from '../../shared/stages/session';
+import { runtimeModelAccess } from '../../shared/stages/model-access';
 import { imageDecoder } from './codecs';
 import type { ApiBindings } from './env';
 import { imagesDownscaler } from './images';

@@ -16,7 +16,7 @@ import type { StageKind } from '../pipeline/contracts';
 import { createVisionStages, type VisionStages } from './index';
 import { positiveInt } from '../config';
 import { DEFAULT_STAGE_TIMEOUT_MS, httpStage, rpcStage } from './remote';
-import type { ModelAccess } from './session';
+import type { ModelAccess } from './model-access';
 
 export type Placement = 'in-process' | 'service-binding' | 'url';
 

@@ -11,7 +11,7 @@ import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
 import type { StageKind } from '../pipeline/contracts';
 import { createVisionStages } from './index';
-import { runtimeModelAccess, type TokenizerSource } from './session';
+import { runtimeModelAccess, type TokenizerSource } from './model-access';
 
 /** What the host's model layer (models/) provides for an environment. */
 export interface ModelLayer {

@@ -4,10 +4,11 @@
  * stages are indifferent to where ORT runs (workerd, Node) and so the adapter below is the only
  * place that knows the runtime's class.
  */
-import type { ModelEntry } from '../onnx/manifest-types';
+import type { ModelEntry, Preprocessing } from '../onnx/manifest-types';
 import type { ModelRuntime } from '../onnx/model-runtime';
 import type { TensorData } from '../onnx/tensors';
 import type { TextTokenizer } from '../vision/clip-tokens';
+import type { ImageSpec } from '../vision/image-input';
 
 export type { TensorData };
 
@@ -61,3 +62,19 @@ export function floatOutput(outputs: Record<string, TensorData>, name: string, m
 }
 
 export const hasInput = (entry: ModelEntry, name: string) => entry.inputs.some((i) => i.name === name);
+
+/** The entry's image preprocessing: its own, or the image half of an image+text (dual encoder) entry. */
+export function imageSpec(entry: ModelEntry): ImageSpec {
+  const p = entry.preprocessing;
+  if (p.kind === 'image') return p;
+  if (p.kind === 'image+text') return p.image;
+  throw new Error(`model "${entry.id}" has no image preprocessing in the manifest`);
+}
+
+/** The entry's text preprocessing (tokenizer, context length): its own, or the text half of an image+text entry. */
+export function textSpec(entry: ModelEntry): Extract<Preprocessing, { kind: 'text' }> {
+  const p = entry.preprocessing;
+  if (p.kind === 'text') return p;
+  if (p.kind === 'image+text') return p.text;
+  throw new Error(`model "${entry.id}" has no text preprocessing in the manifest`);
+}
