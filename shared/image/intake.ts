@@ -8,6 +8,7 @@
  */
 import { mediaType } from '../media-type';
 import { ProblemError } from '../problems';
+import { sha256Hex } from '../store/sha256';
 import { decodeBase64Image } from './base64';
 import { fetchImage, type FetchFn } from './fetch';
 import { formatName, readHeader } from './header';
@@ -184,9 +185,4 @@ function mediaTypeWarnings(declared: string | undefined, actual: ImageFormat): s
   const normalized = type === 'image/jpg' || type === 'image/pjpeg' ? 'image/jpeg' : type;
   if (normalized === MEDIA_TYPES[actual]) return [];
   return [`The image was declared as ${type} but its content is ${formatName(actual)}; it was read as ${MEDIA_TYPES[actual]}.`];
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

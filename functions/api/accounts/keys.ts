@@ -7,6 +7,7 @@
  * server must read it to sign callbacks (see the README, Accounts).
  */
 import { bytesToBase64 } from '../../../shared/base64';
+import { sha256Hex, toHex } from '../../../shared/store/sha256';
 
 export const KEY_PREFIX = 'gmn_';
 export const KEY_PATTERN = /^gmn_[A-Za-z0-9_-]{43}$/;
@@ -44,14 +45,10 @@ export interface NewKey {
 }
 
 const bytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 const base64url = (b: Uint8Array) => bytesToBase64(b).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
-export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promise<string> {
-  const input = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', input)));
-}
+export { sha256Hex };
 
 /** The stored form of a presented key. */
 export const hashKey = (key: string) => sha256Hex(key);
@@ -75,7 +72,7 @@ export async function newKey(opts: { name: string; quota?: number | null; rateLi
   return {
     key,
     row: {
-      id: 'key_' + hex(bytes(8)),
+      id: 'key_' + toHex(bytes(8)),
       name,
       key_hash: await hashKey(key),
       key_prefix: key.slice(0, 8),
