@@ -63,18 +63,17 @@ export function floatOutput(outputs: Record<string, TensorData>, name: string, m
 
 export const hasInput = (entry: ModelEntry, name: string) => entry.inputs.some((i) => i.name === name);
 
-/** The entry's image preprocessing: its own, or the image half of an image+text (dual encoder) entry. */
-export function imageSpec(entry: ModelEntry): ImageSpec {
+type Spec<K extends 'image' | 'text'> = Extract<Preprocessing, { kind: K }>;
+
+/** The entry's `kind` preprocessing: its own, or that half of an image+text (dual encoder) entry. */
+function specOf<K extends 'image' | 'text'>(entry: ModelEntry, kind: K): Spec<K> {
   const p = entry.preprocessing;
-  if (p.kind === 'image') return p;
-  if (p.kind === 'image+text') return p.image;
-  throw new Error(`model "${entry.id}" has no image preprocessing in the manifest`);
+  if (p.kind === kind) return p as Spec<K>;
+  if (p.kind === 'image+text') return p[kind] as Spec<K>;
+  throw new Error(`model "${entry.id}" has no ${kind} preprocessing in the manifest`);
 }
 
-/** The entry's text preprocessing (tokenizer, context length): its own, or the text half of an image+text entry. */
-export function textSpec(entry: ModelEntry): Extract<Preprocessing, { kind: 'text' }> {
-  const p = entry.preprocessing;
-  if (p.kind === 'text') return p;
-  if (p.kind === 'image+text') return p.text;
-  throw new Error(`model "${entry.id}" has no text preprocessing in the manifest`);
-}
+/** The image preprocessing (resize, crop, pad, normalize) the entry's model expects. */
+export const imageSpec = (entry: ModelEntry): ImageSpec => specOf(entry, 'image');
+/** The text preprocessing (tokenizer, context length, padding) the entry's model expects. */
+export const textSpec = (entry: ModelEntry): Spec<'text'> => specOf(entry, 'text');
