@@ -124,3 +124,6 @@ export interface SegmentStage {
    */
   segment(image: RgbaImage, imageKey: string, boxes: Box[], output: { width: number; height: number }): Promise<Segmentation[]>;
 }
+
+/** The contract of stage `K`; over the union, any stage. */
+export type StageOf<K extends StageKind> = { entail: EntailStage; ground: GroundStage; segment: SegmentStage }[K];

@@ -5,11 +5,10 @@
  */
 import type { ModelEntry } from '../onnx/manifest-types';
 import type { ModelRuntime } from '../onnx/model-runtime';
-import type { EntailStage, GroundStage, SegmentStage } from '../pipeline/contracts';
+import type { StageKind, StageOf } from '../pipeline/contracts';
 import { ProblemError } from '../problems';
 import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
-import type { StageKind } from '../pipeline/contracts';
 import { createVisionStages } from './index';
 import { runtimeModelAccess, type TokenizerSource } from './model-access';
 
@@ -21,7 +20,6 @@ export interface ModelLayer {
   calibration?: LogisticCalibration;
 }
 
-type StageOf<K extends StageKind> = K extends 'entail' ? EntailStage : K extends 'ground' ? GroundStage : SegmentStage;
 
 const built = new Map<string, Promise<unknown>>();
 

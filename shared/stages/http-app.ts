@@ -9,11 +9,11 @@
  * Failures are RFC 9457 problem details; the api's remote client turns them back into problems.
  */
 import { Hono } from 'hono';
-import type { EntailStage, GroundStage, SegmentStage, StageKind } from '../pipeline/contracts';
+import type { EntailStage, GroundStage, SegmentStage, StageKind, StageOf } from '../pipeline/contracts';
 import { ProblemError, isProblem } from '../problems';
 import { ExpressionsBody, PrepareBody, SegmentBody, imageFromWire } from './wire';
 
-type AnyStage = EntailStage | GroundStage | SegmentStage;
+type AnyStage = StageOf<StageKind>;
 
 /** `resolve` builds (or returns the cached) stage for the request's environment; it throws when the stage is not configured. */
 export function stageHttpApp<E extends object>(kind: StageKind, resolve: (env: E) => Promise<AnyStage>): Hono<{ Bindings: E }> {
