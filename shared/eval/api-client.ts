@@ -8,6 +8,7 @@ import { bytesToBase64 } from '../base64';
 import { ApiError, createClient, type RecognizeInput } from '../client';
 import { sniffFormat } from '../image/header';
 import { MEDIA_TYPES } from '../image/types';
+import type { LabelSet } from '../pipeline/contracts';
 
 /** By magic bytes (shared/image's rule): the dataset names every file .jpg whatever it holds. */
 export function sniffMediaType(b: Uint8Array): string | undefined {
@@ -21,7 +22,7 @@ export interface EvalPost {
   text: string;
   image: Uint8Array;
   apiKey?: string;
-  labels?: 'gmner' | 'fmnerg';
+  labels?: LabelSet;
   masks?: boolean;
   timeoutMs?: number;
 }
