@@ -10,7 +10,8 @@ import { workerdOrt } from '../shared/onnx/ort-workerd';
 import type { Box, Entailment, Grounding, Segmentation } from '../shared/pipeline/contracts';
 import { rpcCallee } from '../shared/rpc-errors';
 import { hostStage } from '../shared/stages/host';
-import { stageHttpApp, type StageKind } from '../shared/stages/http-app';
+import type { StageKind } from '../shared/pipeline/contracts';
+import { stageHttpApp } from '../shared/stages/http-app';
 import { modelLayer } from '../models/model-layer';
 
 type Env = Record<string, unknown>;

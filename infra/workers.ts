@@ -16,7 +16,7 @@ import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
 import { visionConfigFromEnv, type VisionConfig } from '../shared/stages/config';
 import { INVOCATION_LIMIT, INVOCATION_MARGIN, workLimitsOf, worstCase } from './invocations';
-import type { StageKind } from '../shared/stages/http-app';
+import { STAGE_KINDS as STAGES, type StageKind } from '../shared/pipeline/contracts';
 
 export interface ServiceBinding { binding: string; service: string; entrypoint: string }
 
@@ -35,7 +35,6 @@ export interface WorkerDecl {
   local?: { model: string; peakWasmBytes: number; fileBytes: number }[];
 }
 
-export const STAGES: readonly StageKind[] = ['entail', 'ground', 'segment'];
 const ENTRYPOINT: Record<StageKind, string> = { entail: 'EntailService', ground: 'GroundService', segment: 'SegmentService' };
 export const PREFIX = 'gmner';
 

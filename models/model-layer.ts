@@ -6,7 +6,7 @@
 import type { OrtProvider } from '../shared/onnx/ort-types';
 import type { ModelLayer } from '../shared/stages/host';
 import { storeTokenizers } from '../shared/stages/tokenizers';
-import type { TokenizerSource } from '../shared/stages/session';
+import type { TokenizerSource } from '../shared/stages/model-access';
 import { fixtureTokenizers } from './fixtures/vision-tokenizer';
 import { modelRuntimeFromEnv, modelSetFromEnv, modelStoreFromEnv, type ModelEnv } from './runtime-from-env';
 

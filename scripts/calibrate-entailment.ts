@@ -31,7 +31,7 @@ import { gmnerPaths, resolveDataDir, REPO_ROOT } from '../shared/data/node-load'
 import { nodeOrt } from '../shared/onnx/ort-node';
 import { visionConfigFromEnv } from '../shared/stages/config';
 import { MobileClipEntail } from '../shared/stages/entail-mobileclip';
-import { runtimeModelAccess } from '../shared/stages/session';
+import { runtimeModelAccess } from '../shared/stages/model-access';
 import { byImage, calibrationItems } from '../shared/vision/calibration-set';
 import { fitCalibration, type LabelledFeatures } from '../shared/vision/logistic-fit';
 import { modelLayer } from '../models/model-layer';

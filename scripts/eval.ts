@@ -24,11 +24,11 @@ import { normalizeImageId, type GoldEntity, type GroundedTask, type KeyBy, type 
 import { evaluate } from '../shared/eval/evaluate';
 import type { Matching } from '../shared/eval/match';
 import { withOracleRegions, withRegionsNone } from '../shared/eval/oracle';
-import { runPool } from '../shared/eval/pool';
 import { scoreJson, scoreTable, type ScoreRow } from '../shared/eval/report';
 import { htmlReport, type ReportImage } from '../shared/eval/report-html';
 import { precisionRecallSvg, scoresByType } from '../shared/eval/report-plot';
 import { readHeader } from '../shared/image/header';
+import { mapLimit } from '../shared/pool';
 
 const HELP = `Usage:
   npm run eval -- --task TASK --gold FILE --pred FILE [options]
@@ -295,7 +295,7 @@ async function driveApi(a: Args): Promise<void> {
   const stats = { ok: 0, failed: 0, inFlight: 0 };
   const failures: string[] = [];
   const tick = progress(todo.length);
-  await runPool(todo, concurrency, async (t) => {
+  await mapLimit(todo, concurrency, async (t) => {
     stats.inFlight++;
     try {
       const img = findImage(imagesDir, t.id);

@@ -8,6 +8,7 @@ import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { limitsFromEnv } from '../../shared/config';
+import { mediaType } from '../../shared/media-type';
 import { ProblemError } from '../../shared/problems';
 import { accounting, documentAccounting, type RouteCosts } from './accounts';
 import type { AppEnv } from './env';
@@ -52,7 +53,7 @@ export function createApp(options: AppOptions = {}) {
   app.use('*', cors({ origin: '*', exposeHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy', 'idempotent-replayed'] }));
   app.use('/v1/*', async (c, next) => {
     if (c.req.method !== 'POST') return next();
-    const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+    const type = mediaType(c.req.header('content-type'));
     if (!type || !BODY_TYPES.includes(type)) {
       return problemResponse(c, 'unsupported-media-type', `Send the body as ${BODY_TYPES.join(' or ')}; got ${type ?? 'no Content-Type'}.`);
     }

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-/** The entail stage on Node: `npx tsx functions/entail/node.ts` (see functions/entail/node-serve.ts). */
-import { serveStage } from '../entail/node-serve';
+/** The entail stage on Node: `npx tsx functions/entail/node.ts` (see functions/stage-node.ts). */
+import { serveStage } from '../stage-node';
 
 await serveStage('entail');

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-/** The ground stage on Node: `npx tsx functions/ground/node.ts` (see functions/entail/node-serve.ts). */
-import { serveStage } from '../entail/node-serve';
+/** The ground stage on Node: `npx tsx functions/ground/node.ts` (see functions/stage-node.ts). */
+import { serveStage } from '../stage-node';
 
 await serveStage('ground');

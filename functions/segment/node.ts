@@ -1,5 +1,5 @@
 /// <reference types="node" />
-/** The segment stage on Node: `npx tsx functions/segment/node.ts` (see functions/entail/node-serve.ts). */
-import { serveStage } from '../entail/node-serve';
+/** The segment stage on Node: `npx tsx functions/segment/node.ts` (see functions/stage-node.ts). */
+import { serveStage } from '../stage-node';
 
 await serveStage('segment');

@@ -22,7 +22,7 @@
  * Platform-neutral: the sessions come from a `LookalikeModels` (the bench Worker makes one over
  * onnxruntime-web in workerd).
  */
-import { rleEncode } from '../../shared/eval/rle';
+import { rleEncode } from '../../shared/vision/rle';
 import type { RgbaImage } from '../../shared/image/types';
 import type { TensorData } from '../../shared/onnx/tensors';
 import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../../shared/pipeline/contracts';
@@ -31,7 +31,7 @@ import { dot, l2Normalize, meanDirection, row } from '../../shared/vision/embedd
 import { imageInput, type ImageSpec } from '../../shared/vision/image-input';
 import type { TextTokenizer } from '../../shared/vision/clip-tokens';
 import { OwlGround } from '../../shared/stages/ground-owl';
-import type { ModelAccess } from '../../shared/stages/session';
+import type { ModelAccess } from '../../shared/stages/model-access';
 import { binarize, selectMask, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners, samResizedSize } from '../../shared/vision/sam-transform';
 import { DEFAULT_NEGATIVES, DEFAULT_TEMPLATES } from '../../shared/stages/entail-mobileclip';

@@ -4,7 +4,7 @@
  * functions/api/recognize/image-decoder.ts), the real recognizer against the recorded LLM server, the real orchestrator
  * (runPipeline), and the look-alike vision stages (lookalike-stages.ts) on onnxruntime-web with the
  * production workerd provider. All stages share one ORT copy and their runs are queued, as in-process stages
- * do in the api Worker (shared/stages/session.ts).
+ * do in the api Worker (shared/stages/model-access.ts).
  *
  *   GET  /          starts the isolate ("ok")
  *   POST /run       one post, body = the image bytes, header x-bench = {mode: pipeline | riveg, text, masks, groundable}

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { rleEncode } from '../../shared/eval/rle';
+import { rleEncode } from '../../shared/vision/rle';
 import { binarize, lowResMaskToRle, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { samResizedSize } from '../../shared/vision/sam-transform';
 
@@ -67,7 +67,8 @@ console.log(JSON.stringify({
 /** The SAM stage of ROOT with fixture models, warmed up; returns the measured call. */
 async function stageRun(): Promise<() => Promise<Result>> {
   const { SamSegment } = await import(`${ROOT}/shared/stages/segment-sam.ts`);
-  const { runtimeModelAccess } = await import(`${ROOT}/shared/stages/session.ts`);
+  // model-access.ts was session.ts in older trees (the old checkout this compares against may be one)
+  const { runtimeModelAccess } = await import(`${ROOT}/shared/stages/model-access.ts`).catch(() => import(`${ROOT}/shared/stages/session.ts`));
   const { ModelRuntime } = await import(`${ROOT}/shared/onnx/model-runtime.ts`);
   const { ModelStore } = await import(`${ROOT}/shared/store/model-store.ts`);
   const { budgetFromEnv } = await import(`${ROOT}/shared/onnx/budget.ts`);

@@ -3,13 +3,14 @@
  * the routes validate with them and /openapi.json is generated from them.
  */
 import { z } from '@hono/zod-openapi';
+import { LABEL_SETS, PLACEMENTS, STAGE_KINDS } from '../pipeline/contracts';
 
 /** The longest post, in UTF-16 units, for every way a post comes in (JSON, multipart, jobs, batches). */
 export const MAX_TEXT_CHARS = 10_000;
 
 export const PostTextSchema = z.string().min(1).max(MAX_TEXT_CHARS);
 
-export const LabelSetSchema = z.enum(['gmner', 'fmnerg']).openapi({
+export const LabelSetSchema = z.enum(LABEL_SETS).openapi({
   description: '`gmner`: PER, LOC, ORG, OTHER. `fmnerg`: the 8 coarse Twitter-FMNERG types with 51 fine types.',
 });
 
@@ -93,11 +94,11 @@ export const DroppedSchema = z
 
 export const StageModelSchema = z
   .object({
-    stage: z.enum(['recognize', 'entail', 'ground', 'segment']),
+    stage: z.enum(['recognize', ...STAGE_KINDS]),
     configured: z.boolean(),
     provider: z.string().nullable(),
     model: z.string().nullable(),
-    placement: z.enum(['in-process', 'service-binding', 'url']).nullable(),
+    placement: z.enum(PLACEMENTS).nullable(),
     loaded: z.boolean().nullable(),
     detail: z.string().optional(),
   })

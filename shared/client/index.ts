@@ -11,6 +11,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { AnswerEntity, RecognizeAnswer, RecognizeRequestSchema } from '../api/schemas';
 import type { Job, JobRequest } from '../../functions/api/jobs/schemas';
+import type { StageKind } from '../pipeline/contracts';
 import { readSse } from './sse';
 
 export type { AnswerEntity, RecognizeAnswer, Job };
@@ -32,7 +33,7 @@ export interface Problem {
 /** The events of `POST /v1/recognize` with `Accept: text/event-stream` (functions/api/recognize/event-stream.ts). */
 export type StreamEvent =
   | { event: 'entities'; data: { entities: AnswerEntity[]; dropped: RecognizeAnswer['dropped'] } }
-  | { event: 'entity'; data: { stage: 'entail' | 'ground' | 'segment'; index: number; entity: AnswerEntity } }
+  | { event: 'entity'; data: { stage: StageKind; index: number; entity: AnswerEntity } }
   | { event: 'answer'; data: RecognizeAnswer }
   | { event: 'error'; data: Problem };
 

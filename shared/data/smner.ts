@@ -19,7 +19,7 @@
 import type { GoldEntity } from '../eval/entities';
 import { normalizeImageId } from '../eval/entities';
 import { rleFromPolygons } from '../eval/poly';
-import { rleFromCounts, type RleMask } from '../eval/rle';
+import { rleFromCounts, type RleMask } from '../vision/rle';
 
 export interface SmnerImage {
   id: string;

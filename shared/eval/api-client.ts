@@ -4,9 +4,11 @@
  * Retries are few and only for answers that can change on a retry (network, 408, 429, 5xx), because
  * a long evaluation must neither hammer a struggling service nor stop on one transient failure.
  */
+import { bytesToBase64 } from '../base64';
 import { ApiError, createClient, type RecognizeInput } from '../client';
 import { sniffFormat } from '../image/header';
 import { MEDIA_TYPES } from '../image/types';
+import type { LabelSet } from '../pipeline/contracts';
 
 /** By magic bytes (shared/image's rule): the dataset names every file .jpg whatever it holds. */
 export function sniffMediaType(b: Uint8Array): string | undefined {
@@ -14,24 +16,19 @@ export function sniffMediaType(b: Uint8Array): string | undefined {
   return f ? MEDIA_TYPES[f] : undefined;
 }
 
-export function bytesToBase64(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-export interface RecognizeCall {
+/** One evaluation post as the driver sends it: where the API is, the post, and the options scored. */
+export interface EvalPost {
   baseUrl: string;
   text: string;
   image: Uint8Array;
   apiKey?: string;
-  labels?: 'gmner' | 'fmnerg';
+  labels?: LabelSet;
   masks?: boolean;
   timeoutMs?: number;
 }
 
 /** The JSON request, typed by the public client (shared/client) so it cannot drift from the API. */
-export function recognizeRequest(c: RecognizeCall): RecognizeInput {
+export function recognizeRequest(c: EvalPost): RecognizeInput {
   const media = sniffMediaType(c.image) as 'image/jpeg' | 'image/png' | 'image/webp' | undefined;
   return {
     text: c.text,
@@ -40,7 +37,7 @@ export function recognizeRequest(c: RecognizeCall): RecognizeInput {
   };
 }
 
-export function recognizeRequestBody(c: RecognizeCall): string {
+export function recognizeRequestBody(c: EvalPost): string {
   return JSON.stringify(recognizeRequest(c));
 }
 
@@ -57,7 +54,7 @@ export class RecognizeError extends Error {
 }
 
 /** The answer's `entities` (the rest of the answer is not needed for scoring), through the typed client. */
-export async function recognize(c: RecognizeCall, fetchImpl: typeof fetch = fetch): Promise<{ entities: unknown[] }> {
+export async function recognize(c: EvalPost, fetchImpl: typeof fetch = fetch): Promise<{ entities: unknown[] }> {
   const api = createClient({ baseUrl: c.baseUrl, apiKey: c.apiKey, fetch: fetchImpl });
   let answer: unknown;
   try {
@@ -77,7 +74,7 @@ export async function recognize(c: RecognizeCall, fetchImpl: typeof fetch = fetc
 }
 
 export async function recognizeWithRetry(
-  c: RecognizeCall,
+  c: EvalPost,
   opts: { retries?: number; backoffMs?: number; fetchImpl?: typeof fetch } = {},
 ): Promise<{ entities: unknown[] }> {
   const retries = opts.retries ?? 2;

@@ -3,7 +3,7 @@
  * predictions from any file format meet on equal terms.
  */
 import type { BoxLike } from './box';
-import type { RleMask } from './rle';
+import type { RleMask } from '../vision/rle';
 
 export type GroundedTask = 'gmner' | 'eeg' | 'mner' | 'fmnerg' | 'smner';
 

@@ -10,7 +10,7 @@
 import { boxIou } from './box';
 import { entityKey, type GoldEntity, type GroundedTask, type KeyBy, type PredEntity } from './entities';
 import { match, type Matching } from './match';
-import { rleIou } from './rle';
+import { rleIou } from '../vision/rle';
 import { prf, type Score } from './score';
 
 export interface ScoreOptions {

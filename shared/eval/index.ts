@@ -9,7 +9,6 @@ export * from './mner';
 export * from './oracle';
 export * from './poly';
 export * from './report';
-export * from './pool';
-export * from './rle';
+export * from '../vision/rle';
 export * from './score';
 export * from './seqeval';

@@ -4,7 +4,7 @@
  * and rounding decide the boundary pixels; a generic scanline fill would differ on edges).
  * C integer casts truncate toward zero, hence Math.trunc.
  */
-import { fromRuns, rleMerge, type RleMask } from './rle';
+import { fromRuns, rleMerge, type RleMask } from '../vision/rle';
 
 /** One polygon [x0, y0, x1, y1, …] in pixel coordinates (COCO `segmentation` polygon). */
 export function rleFromPolygon(xy: readonly number[], h: number, w: number): RleMask {

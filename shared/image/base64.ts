@@ -1,4 +1,5 @@
 /** Inline images: plain base64 or a data: URL, held to the same byte cap as fetched ones. */
+import { base64ToBytes } from '../base64';
 import { ProblemError } from '../problems';
 
 export interface InlineImage {
@@ -33,8 +34,5 @@ export function decodeBase64Image(data: string, maxBytes: number): InlineImage {
     throw new ProblemError('image-too-large', `The inline image is ${size} bytes, over the ${maxBytes}-byte limit.`, { extensions: { limit_bytes: maxBytes } });
   }
   if (size === 0) throw new ProblemError('image-invalid', 'image.data is empty.');
-  const binary = atob(unpadded);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return { bytes, media_type };
+  return { bytes: base64ToBytes(unpadded), media_type };
 }

@@ -6,7 +6,9 @@
  * images are shrunk by the platform (Downscaler) before the isolate decodes them; without one the
  * isolate decodes up to maxIsolateDecodePixels and refuses the rest (see README.md for the numbers).
  */
+import { mediaType } from '../media-type';
 import { ProblemError } from '../problems';
+import { sha256Hex } from '../store/sha256';
 import { decodeBase64Image } from './base64';
 import { fetchImage, type FetchFn } from './fetch';
 import { formatName, readHeader } from './header';
@@ -178,14 +180,9 @@ async function platformDownscale(
 
 /** A declared type that disagrees with the bytes is worth telling the client, not worth refusing. */
 function mediaTypeWarnings(declared: string | undefined, actual: ImageFormat): string[] {
-  const type = declared?.split(';')[0].trim().toLowerCase();
+  const type = mediaType(declared);
   if (!type || !type.startsWith('image/')) return [];
   const normalized = type === 'image/jpg' || type === 'image/pjpeg' ? 'image/jpeg' : type;
   if (normalized === MEDIA_TYPES[actual]) return [];
   return [`The image was declared as ${type} but its content is ${formatName(actual)}; it was read as ${MEDIA_TYPES[actual]}.`];
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

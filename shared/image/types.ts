@@ -3,6 +3,12 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
 export const MEDIA_TYPES: Record<ImageFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
+/** Width and height in pixels of whatever frame the name says (image, model input, canvas). */
+export interface Size {
+  width: number;
+  height: number;
+}
+
 /**
  * A decoded image in display orientation (EXIF already applied): 8-bit RGBA, row-major, no padding.
  * This is the one pixel frame every stage receives; model-specific resizing happens inside stages.

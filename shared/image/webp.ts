@@ -5,16 +5,12 @@
  * VP8L chunk) and refuses the same disagreement, so the size the limits check is the decoded size.
  */
 import { ProblemError } from '../problems';
+import type { Size } from './types';
 
 const invalid = (why: string) => new ProblemError('image-invalid', `The WebP is malformed: ${why}.`);
 const u24 = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
 const u32 = (b: Uint8Array, at: number) => (u24(b, at) + b[at + 3] * 2 ** 24);
 const fourcc = (b: Uint8Array, at: number) => String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
-
-interface Size {
-  width: number;
-  height: number;
-}
 
 export function webpFrame(b: Uint8Array): Size {
   let at = 12;

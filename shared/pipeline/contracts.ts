@@ -5,7 +5,17 @@
  */
 import type { RgbaImage } from '../image/types';
 
-export type LabelSet = 'gmner' | 'fmnerg';
+/** The label sets a post can be recognized with (Twitter-GMNER's four types, Twitter-FMNERG's coarse and fine ones). */
+export const LABEL_SETS = ['gmner', 'fmnerg'] as const;
+export type LabelSet = (typeof LABEL_SETS)[number];
+
+/** The vision stages, in pipeline order: the names of their contracts below, Workers, routes and timings. */
+export const STAGE_KINDS = ['entail', 'ground', 'segment'] as const;
+export type StageKind = (typeof STAGE_KINDS)[number];
+
+/** Where a stage runs: in the calling isolate, behind a service binding (Workers RPC), or over HTTP. */
+export const PLACEMENTS = ['in-process', 'service-binding', 'url'] as const;
+export type Placement = (typeof PLACEMENTS)[number];
 
 export interface RecognizedEntity {
   /** The surface form exactly as it occurs in the text: text.slice(start, end) === text. */
@@ -120,3 +130,6 @@ export interface SegmentStage {
    */
   segment(image: RgbaImage, imageKey: string, boxes: Box[], output: { width: number; height: number }): Promise<Segmentation[]>;
 }
+
+/** The contract of stage `K`; over the union, any stage. */
+export type StageOf<K extends StageKind> = { entail: EntailStage; ground: GroundStage; segment: SegmentStage }[K];

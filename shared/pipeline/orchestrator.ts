@@ -13,8 +13,10 @@
  */
 import type { IntakeImage } from '../image/types';
 import { ProblemError, isProblem } from '../problems';
-import type {
-  Box, DroppedEntity, EntailStage, GroundStage, LabelSet, RecognizedEntity, RecognizeOutput, Recognizer, SegmentStage,
+import {
+  STAGE_KINDS,
+  type Box, type DroppedEntity, type EntailStage, type GroundStage, type LabelSet, type RecognizedEntity, type RecognizeOutput, type Recognizer,
+  type SegmentStage, type StageKind,
 } from './contracts';
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from './limits';
 import { StageTimer } from './timer';
@@ -64,8 +66,6 @@ export interface PipelineResult {
   warnings: string[];
 }
 
-type StageName = 'entail' | 'ground' | 'segment';
-
 /**
  * Longest wait for the recognizer's "request sent" signal before image work starts anyway, so a slow
  * connect or a recognizer that cannot signal never stalls the encoders for long.
@@ -89,7 +89,7 @@ export const LLM_SEND_SETTLE_MS = 50;
  */
 export type PipelineEvent =
   | { type: 'entities'; entities: PipelineEntity[]; dropped: RecognizeOutput['dropped'] }
-  | { type: 'entity'; stage: StageName; index: number; entity: PipelineEntity };
+  | { type: 'entity'; stage: StageKind; index: number; entity: PipelineEntity };
 
 export type PipelineListener = (event: PipelineEvent) => void;
 
@@ -165,7 +165,7 @@ export async function runPipeline(
       await preparedP;
       await attachVisualEvidence(entities, image, stages, req.masks, limits.stageBatch, timer, warnings, onEvent);
     }
-    for (const s of ['entail', 'ground', ...(req.masks ? ['segment'] : [])] as StageName[]) {
+    for (const s of STAGE_KINDS.filter((k) => k !== 'segment' || req.masks)) {
       if (!stages[s]) warnings.push(`${s} stage is not configured: its fields are null`);
     }
     return { image, entities, recognition, timings_ms: timer.total(), warnings };
@@ -177,7 +177,7 @@ export async function runPipeline(
 async function prepareStages(image: IntakeImage, stages: PipelineStages, masks: boolean, timer: StageTimer) {
   const key = image.sha256;
   const jobs: Promise<void>[] = [];
-  const prep = (name: StageName, stage: { prepare?(img: IntakeImage['pixels'], key: string): Promise<void> } | null | undefined) => {
+  const prep = (name: StageKind, stage: { prepare?(img: IntakeImage['pixels'], key: string): Promise<void> } | null | undefined) => {
     if (stage?.prepare) jobs.push(timer.time(`${name}_prepare`, () => guard(name, () => stage.prepare!(image.pixels, key))));
   };
   prep('entail', stages.entail);
@@ -219,7 +219,7 @@ async function attachVisualEvidence(
   entities: PipelineEntity[], image: IntakeImage, stages: PipelineStages, masks: boolean, batch: number, timer: StageTimer, warnings: string[],
   onEvent: PipelineListener,
 ) {
-  const emit = (stage: StageName, e: PipelineEntity) => onEvent({ type: 'entity', stage, index: entities.indexOf(e), entity: { ...e } });
+  const emit = (stage: StageKind, e: PipelineEntity) => onEvent({ type: 'entity', stage, index: entities.indexOf(e), entity: { ...e } });
   const key = image.sha256;
   const px = image.pixels;
   // Stages see the (possibly platform-downscaled) pixels; answers are in original display pixels.
@@ -289,7 +289,7 @@ function settleFirst(work: Promise<unknown>[], ms: number): Promise<void> {
 }
 
 /** Stage errors that are not already problems become a 502 that names the stage; the error itself is for the logs. */
-async function guard<T>(stage: StageName, work: () => Promise<T>): Promise<T> {
+async function guard<T>(stage: StageKind, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {

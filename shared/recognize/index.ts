@@ -8,5 +8,5 @@ export type { LlmDeps, AiBindingLike } from '../llm/index';
 export { resolveType, type TypeResolution } from './type-map';
 export { findMentions, alignAll } from './align';
 export { parseAnswer } from './parse-answer';
-export { expansionExpression, entityKey } from './expression';
+export { expansionExpression, entityKey } from '../pipeline/expression';
 export { GMNER_TYPES, FMNERG_TREE, FMNERG_COARSE, FMNERG_FINE } from './labels';

@@ -6,7 +6,7 @@
  * the original's backslash line continuations put between lines are not, since they carry nothing.
  */
 import type { ChatMessage, ContentPart } from '../llm/types';
-import { entityKey } from './expression';
+import { entityKey } from '../pipeline/expression';
 
 interface RivegDemo {
   background: string;

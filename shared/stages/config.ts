@@ -18,6 +18,7 @@
 import { positiveInt } from '../config';
 import { llmConfigFromEnv, type LlmConfig } from '../llm/config';
 import type { ModelEntry } from '../onnx/manifest-types';
+import type { StageKind } from '../pipeline/contracts';
 import { DEFAULT_ENTAIL_CALIBRATION, type LogisticCalibration } from '../vision/calibration';
 import type { BoxConvention } from '../vision/vlm-boxes';
 import { DEFAULT_NEGATIVES, DEFAULT_TEMPLATES, type EntailConfig } from './entail-mobileclip';
@@ -36,7 +37,7 @@ export interface VisionConfig {
 export interface VisionConfigResult {
   config: VisionConfig;
   /** Per stage, the variables to set or correct when that stage is null. */
-  missing: Partial<Record<'entail' | 'ground' | 'segment', string[]>>;
+  missing: Partial<Record<StageKind, string[]>>;
   problems: string[];
 }
 
@@ -56,7 +57,7 @@ export function visionConfigFromEnv(env: Record<string, unknown>, opts: VisionEn
   const cacheSize = positiveInt(env.VISION_CACHE_IMAGES, 4);
 
   /** The model for `role`: the override variable if set (must exist), else the set's first of that role. */
-  const pick = (stage: 'entail' | 'ground' | 'segment', variable: string, role: string): string | null => {
+  const pick = (stage: StageKind, variable: string, role: string): string | null => {
     const wanted = str(env[variable]);
     if (wanted) {
       if (opts.entries.some((e) => e.id === wanted)) return wanted;

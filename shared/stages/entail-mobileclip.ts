@@ -5,16 +5,15 @@
  * per isolate (also started by `prepare`). Each expression gets 100·cos to the image and its margin over the best negative; the
  * calibration (from the manifest) turns those into the groundable probability.
  */
-import type { ModelEntry } from '../onnx/manifest-types';
 import type { RgbaImage } from '../image/types';
 import type { EntailStage, Entailment } from '../pipeline/contracts';
 import { decide, entailFeatures, type EntailFeatures, type LogisticCalibration } from '../vision/calibration';
 import { layoutFromSpec, tokenRows } from '../vision/clip-tokens';
 import { dot, l2Normalize, meanDirection, row } from '../vision/embeddings';
-import { applyTemplate, naturalText, parseExpression } from '../vision/expression';
-import { imageInput, type ImageSpec } from '../vision/image-input';
+import { applyTemplate, naturalText, parseExpression } from '../pipeline/expression';
+import { imageInput } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
-import { float32, floatOutput, hasInput, int64, type ModelAccess } from './session';
+import { float32, floatOutput, hasInput, imageSpec, int64, textSpec, type ModelAccess } from './model-access';
 
 export interface EntailConfig {
   visionModel: string;
@@ -34,20 +33,6 @@ export interface EntailConfig {
  */
 export const DEFAULT_NEGATIVES = ['a photo', 'an image', 'a screenshot of text', 'a meme', 'a picture of something'] as const;
 export const DEFAULT_TEMPLATES = ['{}', 'a photo of {}.'] as const;
-
-function imageSpec(entry: ModelEntry): ImageSpec {
-  const p = entry.preprocessing;
-  if (p.kind === 'image') return p;
-  if (p.kind === 'image+text') return p.image;
-  throw new Error(`model "${entry.id}" has no image preprocessing in the manifest`);
-}
-
-export function textSpec(entry: ModelEntry) {
-  const p = entry.preprocessing;
-  if (p.kind === 'text') return p;
-  if (p.kind === 'image+text') return p.text;
-  throw new Error(`model "${entry.id}" has no text preprocessing in the manifest`);
-}
 
 export class MobileClipEntail implements EntailStage {
   readonly id: string;

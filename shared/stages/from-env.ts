@@ -12,13 +12,11 @@ import type { AiBindingLike } from '../llm';
 import type { ModelEntry } from '../onnx/manifest-types';
 import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
-import type { StageKind } from './http-app';
+import type { Placement, StageKind } from '../pipeline/contracts';
 import { createVisionStages, type VisionStages } from './index';
 import { positiveInt } from '../config';
 import { DEFAULT_STAGE_TIMEOUT_MS, httpStage, rpcStage } from './remote';
-import type { ModelAccess } from './session';
-
-export type Placement = 'in-process' | 'service-binding' | 'url';
+import type { ModelAccess } from './model-access';
 
 export interface VisionEnvDeps {
   /** Sessions and tokenizers of the configured model set (only used for in-process stages). */

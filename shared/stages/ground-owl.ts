@@ -5,17 +5,16 @@
  * (shared/vision/owl-head.ts), then takes each query's best patch box. Each expression becomes a query of at
  * most 16 tokens that keeps the entity's name; boxes come back in image pixels.
  */
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { layoutFromSpec, tokenCount, tokenRows } from '../vision/clip-tokens';
-import { parseExpression } from '../vision/expression';
-import { imageInput, modelToImage, type FrameMap, type Size } from '../vision/image-input';
+import { parseExpression } from '../pipeline/expression';
+import { imageInput, modelToImage, type FrameMap } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { bestBoxPerQuery } from '../vision/owl-boxes';
 import { owlClassLogits, type OwlImageParts } from '../vision/owl-head';
 import { shortenQuery } from '../vision/owl-query';
-import { textSpec } from './entail-mobileclip';
-import { float32, floatOutput, int64, type ModelAccess } from './session';
+import { float32, floatOutput, imageSpec, int64, textSpec, type ModelAccess } from './model-access';
 
 export interface OwlGroundConfig {
   /** Manifest id of the image part (role ground.image). */
@@ -81,9 +80,7 @@ export class OwlGround implements GroundStage {
   private prepared(image: RgbaImage, imageKey: string): Promise<PreparedImage> {
     return this.images.getOrCreate(imageKey, async () => {
       const model = await this.models.model(this.config.imageModel);
-      const spec = model.entry.preprocessing;
-      if (spec.kind !== 'image') throw new Error(`model "${model.entry.id}" has no image preprocessing in the manifest`);
-      const input = imageInput(image, spec);
+      const input = imageInput(image, imageSpec(model.entry));
       const out = await model.run({ pixel_values: float32(input.data, input.dims) });
       const id = model.entry.id;
       const embeds = floatOutput(out, 'image_class_embeds', id);

@@ -6,15 +6,16 @@
  * image as the model resized it, the image is sent at its own smart_resize size so that frame is
  * the sent image whatever the host's pixel limits.
  */
+import { bytesToBase64 } from '../base64';
 import { resize } from '../image/resize';
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 import type { ChatClient, ChatMessage } from '../llm/types';
 import type { GroundStage, Grounding } from '../pipeline/contracts';
 import { ProblemError } from '../problems';
-import { parseExpression } from '../vision/expression';
+import { parseExpression } from '../pipeline/expression';
 import { LruCache } from '../vision/lru';
-import { base64, encodePngRgb } from '../vision/png-encode';
-import { smartResize, type BoxConvention, type Size } from '../vision/vlm-boxes';
+import { encodePngRgb } from '../vision/png-encode';
+import { smartResize, type BoxConvention } from '../vision/vlm-boxes';
 import { groundingPrompt, readGroundingAnswer, type QwenConvention } from '../vision/vlm-grounding';
 
 export interface VlmGroundConfig {
@@ -95,7 +96,7 @@ export class VlmGround implements GroundStage {
     return this.images.getOrCreate(imageKey, async () => {
       const sent = sentSize(image.width, image.height, this.config);
       const pixels = sent.width === image.width && sent.height === image.height ? image : resize(image, sent.width, sent.height, 'bilinear');
-      return { url: `data:image/png;base64,${base64(encodePngRgb(pixels))}`, sent };
+      return { url: `data:image/png;base64,${bytesToBase64(encodePngRgb(pixels))}`, sent };
     });
   }
 }

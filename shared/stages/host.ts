@@ -5,13 +5,12 @@
  */
 import type { ModelEntry } from '../onnx/manifest-types';
 import type { ModelRuntime } from '../onnx/model-runtime';
-import type { EntailStage, GroundStage, SegmentStage } from '../pipeline/contracts';
+import type { StageKind, StageOf } from '../pipeline/contracts';
 import { ProblemError } from '../problems';
 import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
-import type { StageKind } from './http-app';
 import { createVisionStages } from './index';
-import { runtimeModelAccess, type TokenizerSource } from './session';
+import { runtimeModelAccess, type TokenizerSource } from './model-access';
 
 /** What the host's model layer (models/) provides for an environment. */
 export interface ModelLayer {
@@ -22,7 +21,6 @@ export interface ModelLayer {
   calibration?(env: Record<string, unknown>): LogisticCalibration | undefined;
 }
 
-type StageOf<K extends StageKind> = K extends 'entail' ? EntailStage : K extends 'ground' ? GroundStage : SegmentStage;
 
 const built = new Map<string, Promise<unknown>>();
 

@@ -12,13 +12,12 @@
  * Failures are RFC 9457 problem details; the api's remote client turns them back into problems.
  */
 import { Hono } from 'hono';
-import type { EntailStage, GroundStage, SegmentStage } from '../pipeline/contracts';
+import type { EntailStage, GroundStage, SegmentStage, StageKind, StageOf } from '../pipeline/contracts';
 import type { HopLog } from '../onnx/hops';
 import { ProblemError, isProblem } from '../problems';
 import { ExpressionsBody, PrepareBody, SegmentBody, imageFromWire } from './wire';
 
-export type StageKind = 'entail' | 'ground' | 'segment';
-type AnyStage = EntailStage | GroundStage | SegmentStage;
+type AnyStage = StageOf<StageKind>;
 
 /** `resolve` builds (or returns the cached) stage for the request's environment; it throws when the stage is not configured. */
 export function stageHttpApp<E extends object>(kind: StageKind, resolve: (env: E) => Promise<AnyStage>, opts: { hops?: (env: E) => HopLog } = {}): Hono<{ Bindings: E }> {

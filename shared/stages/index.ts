@@ -11,10 +11,10 @@ import { MobileClipEntail } from './entail-mobileclip';
 import { OwlGround } from './ground-owl';
 import { VlmGround } from './ground-vlm';
 import { SamSegment } from './segment-sam';
-import type { ModelAccess } from './session';
+import type { ModelAccess } from './model-access';
 
 export { visionConfigFromEnv, type VisionConfig, type VisionConfigResult, type GroundConfig } from './config';
-export { runtimeModelAccess, type ModelAccess, type ModelHandle, type TokenizerSource } from './session';
+export { runtimeModelAccess, type ModelAccess, type ModelHandle, type TokenizerSource } from './model-access';
 export { storeTokenizers, cachedTokenizers, tokenizerFile } from './tokenizers';
 export { MobileClipEntail, type EntailConfig } from './entail-mobileclip';
 export { OwlGround, type OwlGroundConfig } from './ground-owl';

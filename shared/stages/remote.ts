@@ -10,11 +10,10 @@
  */
 import { withDeadline } from '../deadline';
 import type { RgbaImage } from '../image/types';
-import type { Box, EntailStage, Entailment, GroundStage, Grounding, SegmentStage, Segmentation } from '../pipeline/contracts';
+import type { Box, Entailment, Grounding, Segmentation, StageKind, StageOf } from '../pipeline/contracts';
 import { describeNetFailure } from '../net-failure';
 import { PROBLEMS, PROBLEM_BASE, ProblemError, isProblem, type ProblemKind } from '../problems';
 import { problemFromRpc } from '../rpc-errors';
-import type { StageKind } from './http-app';
 import { imageToWire } from './wire';
 
 /** The methods a stage Worker's entrypoint exposes (functions/stage-worker.ts). */
@@ -32,7 +31,6 @@ export interface SegmentRpc {
 }
 
 type Fetch = typeof fetch;
-type StageOf<K extends StageKind> = K extends 'entail' ? EntailStage : K extends 'ground' ? GroundStage : SegmentStage;
 type RpcOf<K extends StageKind> = K extends 'entail' ? EntailRpc : K extends 'ground' ? GroundRpc : SegmentRpc;
 
 export interface RemoteStageOptions {

@@ -9,13 +9,13 @@
  * thresholded at 0 and returned as COCO compressed RLE at the requested output size (the original
  * image, up to 40 MP): the RLE is written while resizing, never as an output-size plane (sam-masks.ts).
  */
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 import type { Box, SegmentStage, Segmentation } from '../pipeline/contracts';
-import { imageInput, type Size } from '../vision/image-input';
+import { imageInput } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { lowResMaskToRle, resizedMaskRle, selectMask } from '../vision/sam-masks';
 import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners } from '../vision/sam-transform';
-import { float32, floatOutput, hasInput, int64, type ModelAccess, type ModelHandle, type TensorData } from './session';
+import { float32, floatOutput, hasInput, imageSpec, int64, type ModelAccess, type ModelHandle, type TensorData } from './model-access';
 
 export interface SamSegmentConfig {
   encoderModel: string;
@@ -65,9 +65,7 @@ export class SamSegment implements SegmentStage {
   private embedded(image: RgbaImage, imageKey: string): Promise<Embedded> {
     return this.images.getOrCreate(imageKey, async () => {
       const encoder = await this.models.model(this.config.encoderModel);
-      const spec = encoder.entry.preprocessing;
-      if (spec.kind !== 'image') throw new Error(`model "${encoder.entry.id}" has no image preprocessing in the manifest`);
-      const input = imageInput(image, spec);
+      const input = imageInput(image, imageSpec(encoder.entry));
       const name = encoder.entry.inputs[0]?.name;
       if (!name) throw new Error(`model "${encoder.entry.id}" has no inputs in the manifest`);
       const out = await encoder.run({ [name]: float32(input.data, input.dims) });

@@ -9,7 +9,7 @@ import type { ModelEntry, ModelFile } from '../onnx/manifest-types';
 import type { ModelStore } from '../store/model-store';
 import { buildTokenizer, type TextTokenizer } from '../vision/clip-tokens';
 import { LruCache } from '../vision/lru';
-import type { TokenizerSource } from './session';
+import type { TokenizerSource } from './model-access';
 
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'] as const;
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RgbaImage } from '../image/types';
-import { base64 } from '../vision/png-encode';
+import { base64ToBytes, bytesToBase64 } from '../base64';
 
 export const WireImage = z.object({
   width: z.number().int().positive(),
@@ -23,13 +23,11 @@ export const SegmentBody = PrepareBody.extend({
 });
 
 export function imageToWire(img: RgbaImage): z.infer<typeof WireImage> {
-  return { width: img.width, height: img.height, rgba: base64(img.data) };
+  return { width: img.width, height: img.height, rgba: bytesToBase64(img.data) };
 }
 
 export function imageFromWire(w: z.infer<typeof WireImage>): RgbaImage {
-  const bin = atob(w.rgba);
-  if (bin.length !== w.width * w.height * 4) throw new RangeError(`image has ${bin.length} bytes, ${w.width}x${w.height} RGBA needs ${w.width * w.height * 4}`);
-  const data = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+  const data = base64ToBytes(w.rgba);
+  if (data.length !== w.width * w.height * 4) throw new RangeError(`image has ${data.length} bytes, ${w.width}x${w.height} RGBA needs ${w.width * w.height * 4}`);
   return { width: w.width, height: w.height, data };
 }

@@ -12,14 +12,9 @@
 import type { Preprocessing } from '../onnx/manifest-types';
 import { fitLongSide, resize } from '../image/resize';
 import { toFloatCHW } from '../image/tensor';
-import type { RgbaImage } from '../image/types';
+import type { RgbaImage, Size } from '../image/types';
 
 export type ImageSpec = Extract<Preprocessing, { kind: 'image' }>;
-
-export interface Size {
-  width: number;
-  height: number;
-}
 
 export interface ImageInput {
   data: Float32Array;

@@ -5,7 +5,8 @@
  * center_to_corners_format) -> image pixels, clamped to the image.
  */
 import type { Box } from '../pipeline/contracts';
-import type { FrameMap, Size } from './image-input';
+import type { Size } from '../image/types';
+import type { FrameMap } from './image-input';
 
 export interface QueryBox {
   box: Box;

@@ -4,8 +4,7 @@
  * words are dropped from the end until the query fits, and only a name that alone is too long is
  * cut (its tokens, keeping the end token, by fixedLength).
  */
-import type { ExpressionParts } from './expression';
-import { naturalText } from './expression';
+import { naturalText, type ExpressionParts } from '../pipeline/expression';
 
 /** `count(text)` = the number of ids the text takes with special tokens. */
 export function shortenQuery(parts: ExpressionParts, count: (text: string) => number, maxTokens: number): string {

@@ -63,9 +63,3 @@ export function concatBytes(...parts: ArrayLike<number>[]): Uint8Array {
   }
   return out;
 }
-
-export function base64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}

@@ -8,16 +8,12 @@
  * output-size plane: lowResMaskToRle writes the thresholded resize straight into COCO RLE, bit for bit
  * what the full-size path (upscaleLowResMask + binarize + rleEncode, kept as the reference) gives.
  */
-import { RleWriter, type RleMask } from '../eval/rle';
+import { RleWriter, type RleMask } from './rle';
 import { bilinearResize, bilinearWindow, taps } from './interpolate';
 import { SAM_INPUT_SIZE } from './sam-transform';
+import type { Size } from '../image/types';
 
 export const SAM_MASK_THRESHOLD = 0;
-
-export interface Size {
-  width: number;
-  height: number;
-}
 
 /** logits > threshold as a row-major 0/1 bitmap, with its area. */
 export function binarize(logits: Float32Array, threshold = SAM_MASK_THRESHOLD): { bits: Uint8Array; area: number } {

@@ -5,14 +5,10 @@
  *  - Qwen2.5-VL `bbox_2d`: [x1, y1, x2, y2] in absolute pixels of the image *as the model saw it*,
  *    i.e. after its smart_resize (sides multiples of 28 within min/max pixels).
  */
+import type { Size } from '../image/types';
 import type { Box } from '../pipeline/contracts';
 
 export type BoxConvention = 'gemini' | 'qwen3' | 'qwen2.5';
-
-export interface Size {
-  width: number;
-  height: number;
-}
 
 /** Python's round(): half to even, which qwen_vl_utils' round_by_factor inherits. */
 export function roundHalfEven(x: number): number {

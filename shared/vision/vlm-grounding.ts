@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { Box } from '../pipeline/contracts';
 import { extractJson } from '../recognize/json-repair';
-import { readVlmBox, type BoxConvention, type Size } from './vlm-boxes';
+import type { Size } from '../image/types';
+import { readVlmBox, type BoxConvention } from './vlm-boxes';
 
 export type QwenConvention = Exclude<BoxConvention, 'gemini'>;
 

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { rleDecode } from '../../shared/eval/rle';
+import { rleDecode } from '../../shared/vision/rle';
 import { WEBGPU_FLAGS, findChromium, launchChromium, offlineContext } from './support/chromium';
 import { SHOTS, chromiumSuite } from './support/suite';
 

@@ -10,7 +10,7 @@ import { loadConllWithBoxes, loadSmnerMasks } from '../../shared/data/node-load'
 import { attachRefcocoBoxes, parseRivegGold, parseRivegPred, splitNameType } from '../../shared/data/riveg';
 import { parseSmnerJson, withGoldMasks } from '../../shared/data/smner';
 import { parseVocXml } from '../../shared/data/voc';
-import { rleArea } from '../../shared/eval/rle';
+import { rleArea } from '../../shared/vision/rle';
 
 const FIX = join(__dirname, '../fixtures/eval');
 const GM = join(FIX, 'data/GMNER/Twitter10000_v2.0');

@@ -185,7 +185,8 @@ describe('npm run eval -- --api (driving a service)', () => {
 
 describe('api-client (no server)', () => {
   it('sniffs the media type from the bytes and base64-encodes them', async () => {
-    const { bytesToBase64, recognizeRequestBody, sniffMediaType } = await import('../../shared/eval/api-client');
+    const { recognizeRequestBody, sniffMediaType } = await import('../../shared/eval/api-client');
+    const { bytesToBase64 } = await import('../../shared/base64');
     const png = tinyPng(1, 1, 0);
     expect(sniffMediaType(png)).toBe('image/png');
     expect(sniffMediaType(new Uint8Array([0xff, 0xd8, 0xff, 0xdb]))).toBe('image/jpeg');

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { boxIou } from '../../shared/eval/box';
 import { rleFromPolygon, rleFromPolygons } from '../../shared/eval/poly';
-import { rleArea, rleDecode, rleEncode, rleFromCounts, rleFromString, rleIou, rleMerge, rleToString } from '../../shared/eval/rle';
+import { rleArea, rleDecode, rleEncode, rleFromCounts, rleFromString, rleIou, rleMerge, rleToString } from '../../shared/vision/rle';
 
 const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
 

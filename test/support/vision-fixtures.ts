@@ -11,7 +11,7 @@ import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import { ModelStore } from '../../shared/store/model-store';
 import type { OriginSource } from '../../shared/store/origin';
 import { sha256Hex } from '../../shared/store/sha256';
-import { runtimeModelAccess, type ModelAccess } from '../../shared/stages/session';
+import { runtimeModelAccess, type ModelAccess } from '../../shared/stages/model-access';
 import { buildFixture, fixtureEntries, fixtureOrigin } from '../../models/fixtures/index';
 import { SAM_ENCODER_B_CONTRACT, SAM_ENCODER_B_ID, buildSamEncoderB } from '../../models/fixtures/vision-sam-encoder-b';
 import { fixtureTokenizers } from '../../models/fixtures/vision-tokenizer';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerJsonSchema } from '../../shared/recognize/answer-schema';
-import { expansionExpression, cleanDescription } from '../../shared/recognize/expression';
+import { expansionExpression, cleanDescription, parseExpression } from '../../shared/pipeline/expression';
 import { POST_MARKER, recognitionMessages, repairMessages, systemPrompt } from '../../shared/recognize/prompt-batched';
 import { RIVEG_QUESTION, rivegExpansionMessages } from '../../shared/recognize/prompt-riveg';
 
@@ -105,5 +105,18 @@ describe('expansion expression', () => {
   it('keeps the first line of a free-text answer, without an echoed "A:"', () => {
     expect(cleanDescription('A: "A football league in England."\nIt was founded in 1992.')).toBe('A football league in England.');
     expect(cleanDescription('\n\n  A   city  ')).toBe('A city');
+  });
+});
+
+describe('entity expansion expression', () => {
+  it('reads back into the parts it was written from', () => {
+    for (const [name, type, description] of [
+      ['Mara Quell', 'PER', 'A stage actress from Riverton.'],
+      ['AC/DC (band)', 'ORG', 'An Australian rock band'],
+      ['Chase Center', 'LOC', ''],
+      ['R2-D2', 'OTHER', 'A droid - from Star Wars'],
+    ]) {
+      expect(parseExpression(expansionExpression(name, type, description))).toEqual({ name, type, description });
+    }
   });
 });

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MobileClipEntail, DEFAULT_NEGATIVES, DEFAULT_TEMPLATES, type EntailConfig } from '../../shared/stages/entail-mobileclip';
 import { DEFAULT_ENTAIL_CALIBRATION, type LogisticCalibration } from '../../shared/vision/calibration';
-import { applyTemplate, naturalText, parseExpression } from '../../shared/vision/expression';
+import { applyTemplate, naturalText, parseExpression } from '../../shared/pipeline/expression';
 import type { RgbaImage } from '../../shared/image/types';
 import { fixtureTokenizers } from '../../models/fixtures/vision-tokenizer';
 import { fixtureSimilarity, visionBench, type VisionBench } from '../support/vision-fixtures';

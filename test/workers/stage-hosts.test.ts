@@ -5,7 +5,7 @@
  */
 import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { rleDecode } from '../../shared/eval/rle';
+import { rleDecode } from '../../shared/vision/rle';
 import type { RgbaImage } from '../../shared/image/types';
 import { ProblemError } from '../../shared/problems';
 import { visionStagesFromEnv } from '../../shared/stages/from-env';

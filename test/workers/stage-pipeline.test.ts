@@ -6,7 +6,7 @@
  * after rotation, as the box and mask of every groundable entity at the display-frame pixels.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rleDecode } from '../../shared/eval/rle';
+import { rleDecode } from '../../shared/vision/rle';
 import { DEFAULT_INTAKE_OPTIONS, intakeImage } from '../../shared/image/intake';
 import type { RgbaImage } from '../../shared/image/types';
 import { runPipeline } from '../../shared/pipeline/orchestrator';
@@ -14,7 +14,7 @@ import { MobileClipEntail, DEFAULT_NEGATIVES, DEFAULT_TEMPLATES } from '../../sh
 import { OwlGround } from '../../shared/stages/ground-owl';
 import { SamSegment } from '../../shared/stages/segment-sam';
 import { imageInput } from '../../shared/vision/image-input';
-import { applyTemplate, naturalText, parseExpression } from '../../shared/vision/expression';
+import { applyTemplate, naturalText, parseExpression } from '../../shared/pipeline/expression';
 import type { LogisticCalibration } from '../../shared/vision/calibration';
 import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { fixtureTokenizers } from '../../models/fixtures/vision-tokenizer';

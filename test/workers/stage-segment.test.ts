@@ -3,7 +3,7 @@
  * exactly the prompt box, so every expected pixel is known independently of the stage's code.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rleArea, rleDecode, rleEncode } from '../../shared/eval/rle';
+import { rleArea, rleDecode, rleEncode } from '../../shared/vision/rle';
 import { SamSegment } from '../../shared/stages/segment-sam';
 import type { Box } from '../../shared/pipeline/contracts';
 import type { RgbaImage } from '../../shared/image/types';

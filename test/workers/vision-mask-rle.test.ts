@@ -5,8 +5,9 @@
  * downscaling. (The peak-memory side is test/node/mask-memory.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { RleWriter, rleDecode, rleEncode, rleFromString, rleToString } from '../../shared/eval/rle';
-import { binarize, lowResMaskToRle, resizedMaskRle, upscaleLowResMask, type Size } from '../../shared/vision/sam-masks';
+import { RleWriter, rleDecode, rleEncode, rleFromString, rleToString } from '../../shared/vision/rle';
+import type { Size } from '../../shared/image/types';
+import { binarize, lowResMaskToRle, resizedMaskRle, upscaleLowResMask } from '../../shared/vision/sam-masks';
 import { bilinearResize } from '../../shared/vision/interpolate';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure is reproducible. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bestBoxPerQuery, sigmoid } from '../../shared/vision/owl-boxes';
 import { owlClassLogits } from '../../shared/vision/owl-head';
 import { shortenQuery } from '../../shared/vision/owl-query';
-import { parseExpression, naturalText } from '../../shared/vision/expression';
+import { parseExpression, naturalText } from '../../shared/pipeline/expression';
 
 describe('best box per query', () => {
   // N = 3 patches, T = 2 queries; logits[p * T + q]

@@ -1,10 +1,10 @@
 /**
- * The image with each entity's mask (decoded from COCO RLE by shared/eval/rle.ts, drawn translucent)
+ * The image with each entity's mask (decoded from COCO RLE by shared/vision/rle.ts, drawn translucent)
  * and box (outlined, labelled). Everything is redrawn on each event; decoded masks are cached, since
  * decoding is the only costly step.
  */
 import type { AnswerEntity } from '../../shared/client';
-import { rleDecode } from '../../shared/eval/rle';
+import { rleDecode } from '../../shared/vision/rle';
 import { rgb, typeColour } from './colours';
 
 export interface DrawCounts {

@@ -3,6 +3,7 @@
  * answer as it is made (entities after the LLM, then each entity's entailment, box and mask).
  */
 import { ApiError, createClient, type AnswerEntity, type Problem, type RecognizeInput } from '../../shared/client';
+import type { LabelSet } from '../../shared/pipeline/contracts';
 import { typeColour } from './colours';
 import { drawScene } from './draw';
 import { renderPost } from './post';
@@ -96,7 +97,7 @@ function loadImage(src: string): Promise<HTMLImageElement> {
 /** The request body and a picture to draw on: multipart for bytes (no base64 inflation), JSON for a URL. */
 async function requestOf(browser: boolean): Promise<{ body: FormData | { text: string; image: { url: string }; options: object }; picture: string | null; file: Blob | null }> {
   const source = (form.elements.namedItem('source') as RadioNodeList).value;
-  const labels = (form.elements.namedItem('labels') as RadioNodeList).value as 'gmner' | 'fmnerg';
+  const labels = (form.elements.namedItem('labels') as RadioNodeList).value as LabelSet;
   const options = { labels, masks: masksInput.checked, ...(browser ? { vision: 'none' } : {}) };
   if (source === 'url') {
     // Vision in the page needs the pixels, which a cross-origin URL gives only if its server allows it (CORS).
@@ -187,7 +188,7 @@ async function runInBrowser(body: FormData | RecognizeInput, file: Blob, t0: num
   figure.dataset.backend = vision.backend;
   status('Waiting for the LLM (the image models load meanwhile)…');
   let firstEvent: number | null = null;
-  const labels = (form.elements.namedItem('labels') as RadioNodeList).value as 'gmner' | 'fmnerg';
+  const labels = (form.elements.namedItem('labels') as RadioNodeList).value as LabelSet;
   const { answer, result } = await vision.run({
     body, image: file, text: textInput.value, labels, masks: masksInput.checked,
     onEvent: (e) => {

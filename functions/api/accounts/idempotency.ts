@@ -4,6 +4,7 @@
  * only says what a key is, what makes two requests "the same" and what of an answer is kept.
  */
 import type { Context } from 'hono';
+import { mediaType } from '../../../shared/media-type';
 import type { AppEnv } from '../env';
 import { problemResponse } from '../problem';
 import { wantsEventStream } from '../recognize/event-stream';
@@ -61,7 +62,7 @@ export function parseIdempotencyKey(raw: string): string | null {
  */
 export async function requestFingerprint(c: Context<AppEnv>): Promise<string> {
   const type = c.req.header('content-type') ?? '';
-  const essence = type.split(';')[0].trim().toLowerCase();
+  const essence = mediaType(type) ?? '';
   const body = await c.req.arrayBuffer();
   let digest: string | null = null;
   if (essence === 'multipart/form-data') {

@@ -6,6 +6,8 @@
  * is `whsec_` + base64 of 24 random bytes (the Standard Webhooks format) and is stored as issued: the
  * server must read it to sign callbacks (see the README, Accounts).
  */
+import { bytesToBase64 } from '../../../shared/base64';
+import { sha256Hex, toHex } from '../../../shared/store/sha256';
 
 export const KEY_PREFIX = 'gmn_';
 export const KEY_PATTERN = /^gmn_[A-Za-z0-9_-]{43}$/;
@@ -43,25 +45,16 @@ export interface NewKey {
 }
 
 const bytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
-export function base64(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-}
-const base64url = (b: Uint8Array) => base64(b).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const base64url = (b: Uint8Array) => bytesToBase64(b).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
-export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promise<string> {
-  const input = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', input)));
-}
+export { sha256Hex };
 
 /** The stored form of a presented key. */
 export const hashKey = (key: string) => sha256Hex(key);
 
 export function newWebhookSecret(): string {
-  return 'whsec_' + base64(bytes(24));
+  return 'whsec_' + bytesToBase64(bytes(24));
 }
 
 export function validateQuota(v: number | null | undefined, what = 'quota'): number | null {
@@ -79,7 +72,7 @@ export async function newKey(opts: { name: string; quota?: number | null; rateLi
   return {
     key,
     row: {
-      id: 'key_' + hex(bytes(8)),
+      id: 'key_' + toHex(bytes(8)),
       name,
       key_hash: await hashKey(key),
       key_prefix: key.slice(0, 8),

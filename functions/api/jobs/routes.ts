@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RouteCosts } from '../accounts';
 import { RecognizeFormSchema } from '../../../shared/api/schemas';
+import { mediaType } from '../../../shared/media-type';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
@@ -130,7 +131,7 @@ jobs.openapi(getJobRoute, async (c) => {
   return c.json(jobView(job, await loadResult(c.env, job)), 200);
 });
 
-const contentType = (c: Context<AppEnv>) => c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+const contentType = (c: Context<AppEnv>) => mediaType(c.req.header('content-type'));
 
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
   try {

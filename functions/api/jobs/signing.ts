@@ -4,6 +4,7 @@
  * callbacks, verification (constant time, timestamp tolerance) for inbound webhooks. The tests check
  * both directions against the reference implementation (the `standardwebhooks` package).
  */
+import { base64ToBytes, bytesToBase64 } from '../../../shared/base64';
 import { ProblemError } from '../../../shared/problems';
 
 const encoder = new TextEncoder();
@@ -16,7 +17,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     const raw = secret.startsWith('whsec_') ? secret.slice(6) : secret;
     let bytes: Uint8Array;
     try {
-      bytes = Uint8Array.from(atob(raw), (ch) => ch.charCodeAt(0));
+      bytes = base64ToBytes(raw);
     } catch {
       throw new Error('webhook secret is not whsec_ followed by base64');
     }
@@ -25,12 +26,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     keys.set(secret, key);
   }
   return key;
-}
-
-function base64(bytes: ArrayBuffer): string {
-  let s = '';
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
-  return btoa(s);
 }
 
 export interface SignedHeaders {
@@ -44,7 +39,7 @@ export async function signWebhook(secret: string, id: string, body: string, at: 
   if (id.includes('.')) throw new Error('webhook ids must not contain "."');
   const timestamp = String(Math.floor(at.getTime() / 1000));
   const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(`${id}.${timestamp}.${body}`));
-  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${base64(mac)}` };
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${bytesToBase64(mac)}` };
 }
 
 const refuse = (detail: string) => new ProblemError('webhook-signature', detail);
@@ -81,7 +76,7 @@ export async function verifyWebhook(
     const [version, value] = part.split(',', 2);
     if (version !== 'v1' || !value) continue;
     try {
-      candidates.push(Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0)));
+      candidates.push(base64ToBytes(value));
     } catch {
       // not base64: cannot match
     }

@@ -3,6 +3,7 @@
  * item's callback URL and size, writes the job rows (one D1 transaction), then puts one message per job
  * on the JOBS queue. The message carries only `{ v: 1, job_id }`; the row is the job.
  */
+import { bytesToBase64 } from '../../../shared/base64';
 import { ProblemError, type FieldError } from '../../../shared/problems';
 import type { ApiBindings, JobHolds } from '../env';
 import type { RecognizeCall } from '../recognize';
@@ -130,9 +131,3 @@ export async function submitJobs(
 
 const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 const isMediaType = (t: string | undefined): t is (typeof MEDIA_TYPES)[number] => !!t && (MEDIA_TYPES as readonly string[]).includes(t);
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}

@@ -6,21 +6,20 @@
  * and none of them depends on the request.
  */
 import type { StageModel } from '../../../shared/api/schemas';
+import { modelSetFromEnv } from '../../../models/runtime-from-env';
 import { limitsFromEnv } from '../../../shared/config';
 import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeOptions, type IntakeSource } from '../../../shared/image/intake';
-import type { Recognizer } from '../../../shared/pipeline/contracts';
+import { STAGE_KINDS, type Recognizer, type StageKind } from '../../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../../shared/recognize';
 import { visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
 import type { ModelLayer } from '../../../shared/stages/host';
-import { runtimeModelAccess } from '../../../shared/stages/session';
+import { runtimeModelAccess } from '../../../shared/stages/model-access';
 import type { ModelRuntime } from '../../../shared/onnx/model-runtime';
 import type { ApiBindings } from '../env';
 import { imageDecoder } from './image-decoder';
 import { imagesDownscaler } from './image-downscaler';
 
-type VisionKind = 'entail' | 'ground' | 'segment';
-const VISION: VisionKind[] = ['entail', 'ground', 'segment'];
 
 export interface PipelineParts {
   recognize: Recognizer | null;
@@ -49,7 +48,7 @@ const built = new WeakMap<object, Promise<PipelineParts>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */
 const visionConfigured = (env: ApiBindings) =>
-  typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || VISION.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
+  typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || STAGE_KINDS.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
 
 /** The parts for this environment, built on its first request (a failed build is retried by the next one). */
 export function pipelineParts(env: ApiBindings): Promise<PipelineParts> {
@@ -74,15 +73,16 @@ async function buildParts(env: ApiBindings): Promise<PipelineParts> {
       vision = visionStagesFromEnv(env, {
         entries: await layer.entries(env),
         models: runtimeModelAccess(runtime, layer.tokenizers(env)),
-        calibration: layer.calibration,
+        calibration: layer.calibration?.(env),
         ai: env.AI,
       });
-    } else vision = remoteOnly(visionStagesFromEnv(env, { entries: [], ai: env.AI }));
+    // the entail Worker decides with its set's calibration; the answer reports the same one
+    } else vision = remoteOnly(visionStagesFromEnv(env, { entries: [], calibration: modelSetFromEnv(env).calibration, ai: env.AI }));
   }
   const recognize = llm.config ? createRecognizer(llm.config, { ai: env.AI }) : null;
   const rows = stageRows(env, recognize, llm.missing, vision);
   // Only in-process sessions are visible from here; a remote stage reports its own.
-  const local = VISION.some((k) => vision?.placement[k] === 'in-process') ? runtime : null;
+  const local = STAGE_KINDS.some((k) => vision?.placement[k] === 'in-process') ? runtime : null;
   const intakeOptions = intakeOptionsFromEnv(env);
   const decoders = { decoder: imageDecoder(), downscaler: env.IMAGES ? imagesDownscaler(env.IMAGES) : undefined };
   return {
@@ -113,7 +113,7 @@ function intakeOptionsFromEnv(env: ApiBindings): IntakeOptions {
 function remoteOnly(placed: PlacedStages): PlacedStages {
   const missing: PlacedStages['missing'] = {};
   const problems: string[] = [];
-  for (const kind of VISION) {
+  for (const kind of STAGE_KINDS) {
     if (placed.placement[kind] !== 'in-process' || placed[kind]) continue;
     const service = `${kind.toUpperCase()}_SERVICE`;
     missing[kind] = [service];
@@ -125,7 +125,7 @@ function remoteOnly(placed: PlacedStages): PlacedStages {
 /** The rows of the stages, with the ids of the in-process models whose `loaded` state each row reports. */
 function stageRows(env: ApiBindings, recognize: Recognizer | null, missingLlm: string[], vision: PlacedStages | null): (StageModel & { modelIds?: string[] })[] {
   const llm = describeLlm(env);
-  const row = (kind: VisionKind): StageModel & { modelIds?: string[] } => {
+  const row = (kind: StageKind): StageModel & { modelIds?: string[] } => {
     const stage = vision?.[kind];
     const placement = vision?.placement[kind] ?? null;
     if (!stage) {
@@ -158,6 +158,6 @@ function stageRows(env: ApiBindings, recognize: Recognizer | null, missingLlm: s
       loaded: null,
       ...(recognize ? {} : { detail: `set ${missingLlm.join(', ')}` }),
     },
-    ...VISION.map(row),
+    ...STAGE_KINDS.map(row),
   ];
 }

@@ -3,6 +3,7 @@
  * stream and the job consumer all call this, so every way in gives the same answer.
  */
 import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../../shared/api/schemas';
+import { bytesToBase64 } from '../../../shared/base64';
 import { flag } from '../../../shared/config';
 import type { IntakeSource } from '../../../shared/image/intake';
 import { workLimitsFromEnv } from '../../../shared/pipeline/limits';
@@ -63,7 +64,5 @@ function skippedVision(s: StageModel): StageModel {
 function imageUrlForLlm(source: IntakeSource): string {
   if (source.kind === 'url') return source.url;
   if (source.kind === 'base64') return source.data.startsWith('data:') ? source.data : `data:${source.media_type ?? 'image/jpeg'};base64,${source.data}`;
-  let binary = '';
-  for (let i = 0; i < source.bytes.length; i += 0x8000) binary += String.fromCharCode(...source.bytes.subarray(i, i + 0x8000));
-  return `data:${source.media_type ?? 'image/jpeg'};base64,${btoa(binary)}`;
+  return `data:${source.media_type ?? 'image/jpeg'};base64,${bytesToBase64(source.bytes)}`;
 }

@@ -6,7 +6,8 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ProblemSchema, RecognizeAnswerSchema } from '../../../shared/api/schemas';
-import { rleFromCounts } from '../../../shared/eval/rle';
+import { rleFromCounts } from '../../../shared/vision/rle';
+import { STAGE_KINDS } from '../../../shared/pipeline/contracts';
 import type { AppEnv } from '../env';
 
 const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
@@ -78,7 +79,7 @@ const StreamEntitiesSchema = z
   .object({ entities: z.array(z.any().openapi({ $ref: '#/components/schemas/Entity' } as never)), dropped: z.array(z.any()) })
   .openapi('StreamEntitiesEvent', { description: '`event: entities`, once, after the LLM: every entity with its vision fields still null.' });
 const StreamEntitySchema = z
-  .object({ stage: z.enum(['entail', 'ground', 'segment']), index: z.number().int(), entity: z.any().openapi({ $ref: '#/components/schemas/Entity' } as never) })
+  .object({ stage: z.enum(STAGE_KINDS), index: z.number().int(), entity: z.any().openapi({ $ref: '#/components/schemas/Entity' } as never) })
   .openapi('StreamEntityEvent', { description: '`event: entity`, each time a stage fills entity `index`: entail (groundable, entailment_score), ground (box), segment (mask).' });
 
 const SSE_DESCRIPTION = 'Server-Sent Events (with `Accept: text/event-stream`), each with an increasing `id`: '

@@ -12,7 +12,7 @@ import { browserOrt, type BrowserBackend } from '../../../shared/onnx/ort-browse
 import type { LabelSet, Recognizer } from '../../../shared/pipeline/contracts';
 import { runPipeline, type PipelineListener, type PipelineResult } from '../../../shared/pipeline/orchestrator';
 import { createVisionStages, type VisionStages } from '../../../shared/stages/index';
-import { runtimeModelAccess } from '../../../shared/stages/session';
+import { runtimeModelAccess } from '../../../shared/stages/model-access';
 import { storeTokenizers } from '../../../shared/stages/tokenizers';
 import { pageIntake } from './image';
 import { pageModelStore } from './model-cache';

@@ -1,7 +1,8 @@
 /**
- * Runs per-item work with bounded concurrency. A Worker may hold only six outgoing connections per
- * request, and a provider's rate limit is per second, so `per_entity` mode never fires one call per
- * entity all at once. The first failure aborts the rest and is the error reported.
+ * Runs per-item work with bounded concurrency, results in item order. A Worker may hold only six
+ * outgoing connections per request and a provider's rate limit is per second, so the recognizer's
+ * `per_entity` mode never fires one call per entity at once; the eval driver keeps N posts in flight.
+ * The first failure aborts the rest and is the error reported.
  */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, signal: AbortSignal) => Promise<R>, outer?: AbortSignal): Promise<R[]> {
   const ctrl = new AbortController();

@@ -4,10 +4,11 @@
  * stages are indifferent to where ORT runs (workerd, Node) and so the adapter below is the only
  * place that knows the runtime's class.
  */
-import type { ModelEntry } from '../onnx/manifest-types';
+import type { ModelEntry, Preprocessing } from '../onnx/manifest-types';
 import type { ModelRuntime } from '../onnx/model-runtime';
 import type { TensorData } from '../onnx/tensors';
 import type { TextTokenizer } from '../vision/clip-tokens';
+import type { ImageSpec } from '../vision/image-input';
 
 export type { TensorData };
 
@@ -61,3 +62,18 @@ export function floatOutput(outputs: Record<string, TensorData>, name: string, m
 }
 
 export const hasInput = (entry: ModelEntry, name: string) => entry.inputs.some((i) => i.name === name);
+
+type Spec<K extends 'image' | 'text'> = Extract<Preprocessing, { kind: K }>;
+
+/** The entry's `kind` preprocessing: its own, or that half of an image+text (dual encoder) entry. */
+function specOf<K extends 'image' | 'text'>(entry: ModelEntry, kind: K): Spec<K> {
+  const p = entry.preprocessing;
+  if (p.kind === kind) return p as Spec<K>;
+  if (p.kind === 'image+text') return p[kind] as Spec<K>;
+  throw new Error(`model "${entry.id}" has no ${kind} preprocessing in the manifest`);
+}
+
+/** The image preprocessing (resize, crop, pad, normalize) the entry's model expects. */
+export const imageSpec = (entry: ModelEntry): ImageSpec => specOf(entry, 'image');
+/** The text preprocessing (tokenizer, context length, padding) the entry's model expects. */
+export const textSpec = (entry: ModelEntry): Spec<'text'> => specOf(entry, 'text');
