@@ -26,6 +26,7 @@ import { join, normalize } from 'node:path';
 import type { Miniflare } from 'miniflare';
 import { seedApiKey, startSplit, stopSplit, type Split } from '../../infra/miniflare';
 import type { Hop } from '../../shared/onnx/hops';
+import { STAGE_KINDS } from '../../shared/pipeline/contracts';
 import { imageToWire } from '../../shared/stages/wire';
 import type { RgbaImage } from '../../shared/image/types';
 import { startLlmServer } from '../../test/llm-server/server';
@@ -104,12 +105,10 @@ export function targetMs(entities: number, masks: boolean): number | null {
   return null;
 }
 
-const VISION = ['entail', 'ground', 'segment'];
-
 /** Every vision stage of the answer must have run where the bench placed it: in the api's isolate, or behind its binding. */
 export function checkPlacement(placement: Placement, stages: Record<string, string | null>): string | null {
   const want = placement === 'in-process' ? 'in-process' : 'service-binding';
-  const wrong = VISION.filter((s) => stages[s] !== want);
+  const wrong = STAGE_KINDS.filter((s) => stages[s] !== want);
   return wrong.length ? `${placement}: the answer's models say ${wrong.map((s) => `${s} placement ${JSON.stringify(stages[s] ?? null)}`).join(', ')}, not ${want}` : null;
 }
 
@@ -161,7 +160,7 @@ async function recognize(mf: Miniflare, key: string, text: string, image: Uint8A
   const wall = performance.now() - t0;
   if (res.status !== 200) throw new Error(`POST /v1/recognize answered ${res.status}: ${JSON.stringify(b).slice(0, 600)}`);
   const ents = b.entities ?? [];
-  const placements = Object.fromEntries(VISION.map((s) => [s, b.models?.[s]?.placement ?? null]));
+  const placements = Object.fromEntries(STAGE_KINDS.map((s) => [s, b.models?.[s]?.placement ?? null]));
   return {
     timings_ms: b.timings_ms ?? {}, entities: ents.length, groundable: ents.filter((e) => e.groundable).length,
     boxes: ents.filter((e) => e.box).length, masks: ents.filter((e) => e.mask).length, stage_placements: placements, wall_ms: wall,
@@ -261,7 +260,7 @@ async function measureHops(split: Split, opts: PlacementOptions, p: ReturnType<t
   const boxes = expressions.map((_, i) => ({ x1: 40 + 20 * i, y1: 40, x2: Math.min(opts.pixels.width, 300 + 20 * i), y2: Math.min(opts.pixels.height, 400) }));
   for (let r = 0; r < opts.runs; r++) {
     const imageKey = `hops-${next()}`;
-    for (const kind of VISION) {
+    for (const kind of STAGE_KINDS) {
       const name = split.table.find((w) => w.kind === 'stage' && w.name.endsWith(`-${kind}`))?.name;
       if (!name) continue;
       const worker = await split.instances.get(name)!.getWorker(name);
@@ -318,7 +317,7 @@ const ms = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en
 
 /** One table for every placement: medians of the answers' timings, recognize/LLM, end to end − LLM against the targets. */
 export function placementTable(runs: PlacementRun[], o: { llmMs: number; runs: number; set: BenchSet }): string {
-  const stages = ['entail', 'ground', 'segment'];
+  const stages = STAGE_KINDS;
   const lines = [
     `Placements, MODEL_SET=${o.set}, LLM latency ${o.llmMs} ms, medians of ${o.runs} posts, ms (the answer's timings_ms; "sent at" = llm_sent). ` +
       'Targets (issue 10): end to end − LLM ≤ 1,000 (3 entities, no masks), ≤ 2,000 (3, masks), ≤ 3,000 (8, masks).',
