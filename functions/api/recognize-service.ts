@@ -3,7 +3,7 @@
  * stream and the job consumer all call this, so every way in gives the same answer.
  */
 import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../shared/api/schemas';
-import { flag } from '../../shared/config';
+import { envFlag } from '../../shared/config';
 import { workLimitsFromEnv } from '../../shared/pipeline/limits';
 import { runPipeline, type PipelineListener } from '../../shared/pipeline/orchestrator';
 import { ProblemError } from '../../shared/problems';
@@ -28,7 +28,7 @@ export async function recognizePost(
   const result = await runPipeline(
     {
       text: call.text, labels: call.options.labels, masks: call.options.masks, caption: call.options.caption,
-      image_url: flag(env.LLM_SEND_IMAGE, false) ? imageUrlForLlm(call.source) : undefined,
+      image_url: envFlag(env, 'LLM_SEND_IMAGE') ? imageUrlForLlm(call.source) : undefined,
       request_id: requestId,
       vision: call.options.vision !== 'none',
       limits: workLimitsFromEnv(env),

@@ -5,12 +5,12 @@
  * to set up and cheap to share.
  */
 import type { StageModel } from '../../shared/api/schemas';
-import { limitsFromEnv } from '../../shared/config';
+import { envString, limitsFromEnv } from '../../shared/config';
 import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeSource } from '../../shared/image/intake';
 import type { EntailStage, GroundStage, Recognizer, SegmentStage } from '../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../shared/recognize';
-import { visionStagesFromEnv, type PlacedStages } from '../../shared/stages/from-env';
+import { placementOf, visionStagesFromEnv, type PlacedStages } from '../../shared/stages/from-env';
 import type { ModelLayer } from '../../shared/stages/host';
 import { runtimeModelAccess } from '../../shared/stages/session';
 import { imageDecoder } from './codecs';
@@ -47,7 +47,7 @@ const built = new WeakMap<object, Promise<Stages>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */
 const visionConfigured = (env: ApiBindings) =>
-  typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || VISION.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
+  envString(env, 'MODEL_SET') !== null || VISION.some((k) => placementOf(env, k) !== 'in-process');
 
 export function pipelineStages(env: ApiBindings): Promise<Stages> {
   let stages = built.get(env);
@@ -129,7 +129,7 @@ export async function describeStages(env: ApiBindings): Promise<StageModel[]> {
     return {
       stage: kind,
       configured: true,
-      provider: ids.startsWith('vlm:') ? 'vlm' : inProcess ? `onnxruntime-web (MODEL_SET=${String(env.MODEL_SET ?? 'default')})` : placement,
+      provider: ids.startsWith('vlm:') ? 'vlm' : inProcess ? `onnxruntime-web (MODEL_SET=${envString(env, 'MODEL_SET') ?? 'default'})` : placement,
       model: ids,
       placement,
       // Only in-process sessions are visible from here; a remote stage reports its own.
