@@ -31,7 +31,7 @@ export interface VariableDecl {
 const API = ['api'] as const;
 const ALL = ['api', 'stage', 'model'] as const;
 const STAGES = ['api', 'stage'] as const;
-const VLM_LIKE = 'the hosted VLM grounder, as the `LLM_*` one of that name';
+const VLM = { readers: STAGES, scope: 'stage', shown: 'as the `LLM_*` ones', meaning: 'the hosted VLM grounder' } as const;
 
 export const VARIABLES = [
   // hosted LLM
@@ -70,13 +70,13 @@ export const VARIABLES = [
   { name: 'SEGMENT_DECODER_MODEL', type: 'text', shown: 'the set\'s first model of that role', readers: STAGES, scope: 'stage', meaning: 'manifest ids per stage' },
   { name: 'GROUND_PROVIDER', type: 'choice', default: 'onnx', readers: STAGES, scope: 'stage', meaning: '`onnx` (OWL-ViT) or `vlm` (a hosted multimodal LLM asked for the box)' },
   { name: 'GROUND_MIN_SCORE', type: 'number', default: 0, readers: STAGES, scope: 'stage', meaning: 'OWL-ViT probability below which an entity gets no box' },
-  { name: 'VLM_PROVIDER', type: 'choice', default: 'openai', readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
-  { name: 'VLM_BASE_URL', type: 'url', readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
-  { name: 'VLM_API_KEY', type: 'text', secret: true, readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
-  { name: 'VLM_MODEL', type: 'text', readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
-  { name: 'VLM_TIMEOUT_MS', type: 'int', default: 20_000, readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
-  { name: 'VLM_MAX_RETRIES', type: 'int', default: 2, readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
-  { name: 'VLM_JSON_SCHEMA', type: 'flag', default: true, readers: STAGES, scope: 'stage', meaning: VLM_LIKE },
+  { name: 'VLM_PROVIDER', type: 'choice', default: 'openai', ...VLM },
+  { name: 'VLM_BASE_URL', type: 'url', ...VLM },
+  { name: 'VLM_API_KEY', type: 'text', secret: true, ...VLM },
+  { name: 'VLM_MODEL', type: 'text', ...VLM },
+  { name: 'VLM_TIMEOUT_MS', type: 'int', default: 20_000, ...VLM },
+  { name: 'VLM_MAX_RETRIES', type: 'int', default: 2, ...VLM },
+  { name: 'VLM_JSON_SCHEMA', type: 'flag', default: true, ...VLM },
   { name: 'VLM_BOX_FORMAT', type: 'choice', default: 'gemini', readers: STAGES, scope: 'stage', meaning: '`gemini` (`box_2d`, [ymin, xmin, ymax, xmax] on 0–1000), `qwen3` or `qwen2.5` (`bbox_2d`)' },
   { name: 'VLM_MAX_SIDE', type: 'int', default: 1024, readers: STAGES, scope: 'stage', meaning: 'long side of the image sent to the VLM' },
   // placement of the stages and models
