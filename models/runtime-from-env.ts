@@ -1,16 +1,10 @@
 /**
  * Builds the model store and runtime from Worker (or Node) configuration. The API wiring calls
  * `modelRuntimeFromEnv(env, workerdOrt)` per request; it returns the isolate's one runtime for that configuration.
- *
- * MODEL_SET         default | fixtures (generated stand-ins, no downloads) | lookalikes (models lookalikes)
- * MODEL_STORE       r2 | s3 | origin; unset: r2 when the MODELS binding exists, else origin
- * S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY   for MODEL_STORE=s3
- * MODEL_ORIGIN_BASE optional mirror: files are fetched from base + key instead of their origin URLs
- * MODEL_TRUST_ON_FIRST_USE  true: accept files with no pinned hash and record the hash they arrive with
- * MEMORY_BUDGET_MB  per-isolate budget (default 128)
- * MODEL_<ID>, SHARD_<ID>_<i>  service bindings to Workers hosting a whole model or one shard of it
- *                   (shared/onnx/model-parts.ts); such a model runs there, never in this isolate
- * PART_TIMEOUT_MS   deadline of one call to such a Worker (default 60000), then 504 stage-timeout
+ * It reads the variables of the store and runtime scopes (MODEL_SET, MODEL_STORE, S3_*, MODEL_ORIGIN_BASE,
+ * MODEL_TRUST_ON_FIRST_USE, MEMORY_BUDGET_MB, PART_TIMEOUT_MS; each declared in shared/config-variables.ts) and
+ * the MODEL_<ID> / SHARD_<ID>_<i> service bindings (shared/onnx/model-parts.ts): a model so bound runs there,
+ * never in this isolate.
  */
 import { budgetFromEnv } from '../shared/onnx/budget';
 import type { ModelEntry } from '../shared/onnx/manifest-types';

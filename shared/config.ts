@@ -15,6 +15,11 @@ export function envString(env: ConfigEnv, name: VariableName): string | null {
   return text(env[name]);
 }
 
+/** A text variable, or its declared default when unset or blank. */
+export function envText(env: ConfigEnv, name: VariableName): string {
+  return text(env[name]) ?? String(declaredDefault(name));
+}
+
 /** A whole number > 0; anything else is the declared default (or `fallback`, where the default depends on others). */
 export function envInt(env: ConfigEnv, name: VariableOf<'int'>, fallback = declaredDefault<number>(name)): number {
   return positiveInt(env[name], fallback);

@@ -3,7 +3,7 @@
  * When something required is missing or invalid the answer is `config: null` plus the variable
  * names, so the API can say exactly what to set (a 503 llm-not-configured problem).
  */
-import { declaredDefault, envFlag, envInt, envString, envValue, positiveInt, type ConfigEnv } from '../config';
+import { declaredDefault, envFlag, envInt, envString, envText, envValue, positiveInt, type ConfigEnv } from '../config';
 import { maxTokensFor, workLimitsFromEnv } from '../pipeline/limits';
 
 export type LlmProviderName = 'openai' | 'workers-ai';
@@ -82,7 +82,7 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfigResult {
     problems.push(`${name} ${why}`);
   };
 
-  const providerRaw = envString(env, 'LLM_PROVIDER')?.toLowerCase() ?? 'openai';
+  const providerRaw = envText(env, 'LLM_PROVIDER').toLowerCase();
   const provider: LlmProviderName | null = providerRaw === 'openai' || providerRaw === 'workers-ai' ? providerRaw : null;
   if (!provider) bad('LLM_PROVIDER', `must be openai or workers-ai, not '${providerRaw}'`);
 
@@ -101,7 +101,7 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfigResult {
     if (!ai || typeof ai.run !== 'function') bad('AI', 'binding is missing (wrangler.toml [ai] binding = "AI")');
   }
 
-  const modeRaw = envString(env, 'LLM_MODE')?.toLowerCase() ?? LLM_DEFAULTS.mode;
+  const modeRaw = envText(env, 'LLM_MODE').toLowerCase();
   const mode: RecognizeMode | null = modeRaw === 'batched' || modeRaw === 'per_entity' ? modeRaw : null;
   if (!mode) bad('LLM_MODE', `must be batched or per_entity, not '${modeRaw}'`);
 

@@ -15,7 +15,7 @@
  *  VLM_MAX_SIDE          long side of the image sent to the VLM (default 1024)
  *  VISION_CACHE_IMAGES   image-level results kept per isolate and stage (default 4)
  */
-import { envInt, envString, envValue, type ConfigEnv } from '../config';
+import { declaredDefault, envInt, envString, envText, envValue } from '../config';
 import type { VariableName } from '../config-variables';
 import { llmConfigFromEnv, type LlmConfig, type LlmEnv } from '../llm/config';
 import type { ModelEntry } from '../onnx/manifest-types';
@@ -79,11 +79,11 @@ export function visionConfigFromEnv(env: LlmEnv, opts: VisionEnvOptions): Vision
     : null;
 
   let ground: GroundConfig | null = null;
-  const provider = (envString(env, 'GROUND_PROVIDER') ?? 'onnx').toLowerCase();
+  const provider = envText(env, 'GROUND_PROVIDER').toLowerCase();
   if (provider === 'onnx') {
     const imageModel = pick('ground', 'GROUND_IMAGE_MODEL', 'ground.image');
     const queryModel = pick('ground', 'GROUND_QUERY_MODEL', 'ground.query');
-    const minScore = Number(envString(env, 'GROUND_MIN_SCORE') ?? 0);
+    const minScore = Number(envString(env, 'GROUND_MIN_SCORE') ?? declaredDefault<number>('GROUND_MIN_SCORE'));
     if (!(minScore >= 0 && minScore <= 1)) {
       (missing.ground ??= []).push('GROUND_MIN_SCORE');
       problems.push('GROUND_MIN_SCORE must be a probability between 0 and 1');
@@ -95,7 +95,7 @@ export function visionConfigFromEnv(env: LlmEnv, opts: VisionEnvOptions): Vision
       LLM_TIMEOUT_MS: vlm('VLM_TIMEOUT_MS'), LLM_MAX_RETRIES: vlm('VLM_MAX_RETRIES'), LLM_JSON_SCHEMA: vlm('VLM_JSON_SCHEMA'), AI: env.AI,
     });
     const rename = (s: string) => s.replace(/^LLM_/, 'VLM_');
-    const format = (envString(env, 'VLM_BOX_FORMAT') ?? 'gemini').toLowerCase() as BoxConvention;
+    const format = envText(env, 'VLM_BOX_FORMAT').toLowerCase() as BoxConvention;
     if (!BOX_FORMATS.includes(format)) {
       (missing.ground ??= []).push('VLM_BOX_FORMAT');
       problems.push(`VLM_BOX_FORMAT must be one of ${BOX_FORMATS.join(', ')}, not '${format}'`);

@@ -16,7 +16,7 @@ import type { StageKind } from './http-app';
 import { createVisionStages, type VisionStages } from './index';
 import { envInt, envString, envValue, type ConfigEnv } from '../config';
 import type { LlmEnv } from '../llm/config';
-import { DEFAULT_STAGE_TIMEOUT_MS, httpStage, rpcStage } from './remote';
+import { httpStage, rpcStage } from './remote';
 import type { ModelAccess } from './session';
 
 export type Placement = 'in-process' | 'service-binding' | 'url';
@@ -49,7 +49,7 @@ export function placementOf(env: ConfigEnv, kind: StageKind): Placement {
 
 /** The deadline of one call to a remote stage: `<STAGE>_TIMEOUT_MS`, else `STAGE_TIMEOUT_MS`, else 60 s. */
 export function stageTimeoutMs(env: ConfigEnv, kind: StageKind): number {
-  return envInt(env, `${NAMES[kind]}_TIMEOUT_MS`, envInt(env, 'STAGE_TIMEOUT_MS', DEFAULT_STAGE_TIMEOUT_MS));
+  return envInt(env, `${NAMES[kind]}_TIMEOUT_MS`, envInt(env, 'STAGE_TIMEOUT_MS'));
 }
 
 export function visionStagesFromEnv(env: LlmEnv, deps: VisionEnvDeps): PlacedStages {
