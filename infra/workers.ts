@@ -12,6 +12,7 @@
  * `npm run models -- shard`) and the variables of the environment, so a committed copy would drift from both.
  * `npm run workers -- configs` writes them for a deploy; `npm start` writes them for `wrangler dev`.
  */
+import { SECRET_VARIABLES, scopeVariables } from '../shared/config-variables';
 import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
 import { visionConfigFromEnv, type VisionConfig } from '../shared/stages/config';
@@ -38,16 +39,13 @@ export interface WorkerDecl {
 const ENTRYPOINT: Record<StageKind, string> = { entail: 'EntailService', ground: 'GroundService', segment: 'SegmentService' };
 export const PREFIX = 'gmner';
 
-/** Variables a stage or model Worker reads (the api's own ones reach it through its own config). */
-export const MODEL_VARIABLES = [
-  'MODEL_SET', 'MODEL_STORE', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB', 'PART_TIMEOUT_MS',
-  'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'VISION_CACHE_IMAGES',
-  'ENTAIL_VISION_MODEL', 'ENTAIL_TEXT_MODEL', 'GROUND_PROVIDER', 'GROUND_IMAGE_MODEL', 'GROUND_QUERY_MODEL', 'GROUND_MIN_SCORE',
-  'SEGMENT_ENCODER_MODEL', 'SEGMENT_DECODER_MODEL',
-  'VLM_PROVIDER', 'VLM_BASE_URL', 'VLM_API_KEY', 'VLM_MODEL', 'VLM_TIMEOUT_MS', 'VLM_MAX_RETRIES', 'VLM_JSON_SCHEMA', 'VLM_BOX_FORMAT', 'VLM_MAX_SIDE',
-];
+/**
+ * Variables a stage or model Worker reads: those of the stage scope (shared/config-variables.ts), the model runtime's
+ * and store's included. The api's own ones reach it through its own config.
+ */
+export const MODEL_VARIABLES = scopeVariables('stage');
 /** Set with `wrangler secret put` on each Worker that reads them; never written into a deploy config. */
-export const SECRETS = new Set(['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'VLM_API_KEY']);
+export const SECRETS = SECRET_VARIABLES;
 
 /** Stands for the AI binding a config declares, while the table is made (nothing runs it). */
 const AI_DECLARED = { run: () => Promise.reject(new Error('declared in the Worker config, not bound here')) };

@@ -8,9 +8,13 @@ import type { ModelLayer } from '../shared/stages/host';
 import { storeTokenizers } from '../shared/stages/tokenizers';
 import type { TokenizerSource } from '../shared/stages/model-access';
 import { fixtureTokenizers } from './fixtures/vision-tokenizer';
+import { configKey } from '../shared/config';
+import { scopeVariables } from '../shared/config-variables';
 import { modelRuntimeFromEnv, modelSetFromEnv, modelStoreFromEnv, type ModelEnv } from './runtime-from-env';
 
 const tokenizerSources = new Map<string, TokenizerSource>();
+/** Tokenizers come from the model store: the same store configuration shares them. */
+const STORE_KEYS = scopeVariables('store');
 
 export function modelLayer(provider: OrtProvider): ModelLayer {
   return {
@@ -21,7 +25,7 @@ export function modelLayer(provider: OrtProvider): ModelLayer {
       const { set } = modelSetFromEnv(env as ModelEnv);
       // look-alikes have random weights, so a real vocabulary buys nothing, and the generated one needs no download
       if (set === 'fixtures' || set === 'lookalikes') return fixtureTokenizers;
-      const key = JSON.stringify([env.MODEL_STORE ?? null, env.MODEL_ORIGIN_BASE ?? null, env.S3_ENDPOINT ?? null, env.S3_BUCKET ?? null, !!env.MODELS]);
+      const key = JSON.stringify([...configKey(env, STORE_KEYS), !!(env as ModelEnv).MODELS]);
       let t = tokenizerSources.get(key);
       if (!t) tokenizerSources.set(key, (t = storeTokenizers(modelStoreFromEnv(env as ModelEnv))));
       return t;

@@ -1,22 +1,17 @@
 /**
  * Builds the model store and runtime from Worker (or Node) configuration. The API wiring calls
  * `modelRuntimeFromEnv(env, workerdOrt)` per request; it returns the isolate's one runtime for that configuration.
- *
- * MODEL_SET         default | fixtures (generated stand-ins, no downloads) | lookalikes (models lookalikes)
- * MODEL_STORE       r2 | s3 | origin; unset: r2 when the MODELS binding exists, else origin
- * S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY   for MODEL_STORE=s3
- * MODEL_ORIGIN_BASE optional mirror: files are fetched from base + key instead of their origin URLs
- * MODEL_TRUST_ON_FIRST_USE  true: accept files with no pinned hash and record the hash they arrive with
- * MEMORY_BUDGET_MB  per-isolate budget (default 128)
- * MODEL_<ID>, SHARD_<ID>_<i>  service bindings to Workers hosting a whole model or one shard of it
- *                   (shared/onnx/model-parts.ts); such a model runs there, never in this isolate
- * PART_TIMEOUT_MS   deadline of one call to such a Worker (default 60000), then 504 stage-timeout
+ * It reads the variables of the store and runtime scopes (MODEL_SET, MODEL_STORE, S3_*, MODEL_ORIGIN_BASE,
+ * MODEL_TRUST_ON_FIRST_USE, MEMORY_BUDGET_MB, PART_TIMEOUT_MS; each declared in shared/config-variables.ts) and
+ * the MODEL_<ID> / SHARD_<ID>_<i> service bindings (shared/onnx/model-parts.ts): a model so bound runs there,
+ * never in this isolate.
  */
 import { budgetFromEnv } from '../shared/onnx/budget';
 import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelPartsFromEnv } from '../shared/onnx/model-parts';
 import { ModelRuntime } from '../shared/onnx/model-runtime';
-import { positiveInt } from '../shared/config';
+import { configKey, envInt, envString, envValue, type ConfigEnv } from '../shared/config';
+import { scopeVariables, type VariableName } from '../shared/config-variables';
 import type { OrtProvider } from '../shared/onnx/ort-types';
 import { ProblemError } from '../shared/problems';
 import { ModelStore } from '../shared/store/model-store';
@@ -29,14 +24,9 @@ import { fixtureEntries, fixtureOrigin } from './fixtures/index';
 import { LOOKALIKE_CALIBRATION, LOOKALIKES } from './lookalikes';
 import { MODELS } from './manifest';
 
-export type ModelEnv = Record<string, unknown> & { MODELS?: R2Like };
+export type ModelEnv = ConfigEnv & { readonly MODELS?: R2Like };
 
 export type ModelSetName = 'default' | 'fixtures' | 'lookalikes';
-
-const str = (env: ModelEnv, name: string): string | undefined => {
-  const v = env[name];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
 
 function misconfigured(detail: string): ProblemError {
   return new ProblemError('model-store-failed', `Model store configuration: ${detail}`);
@@ -53,7 +43,7 @@ export interface ModelSet {
 }
 
 export function modelSetFromEnv(env: ModelEnv): ModelSet {
-  const set = str(env, 'MODEL_SET') ?? 'default';
+  const set = envString(env, 'MODEL_SET') ?? 'default';
   if (set === 'default') return { set, entries: MODELS };
   if (set === 'fixtures') return { set, entries: fixtureEntries() };
   if (set === 'lookalikes') return { set, entries: LOOKALIKES, calibration: LOOKALIKE_CALIBRATION };
@@ -66,10 +56,10 @@ function bucketFromEnv(env: ModelEnv, kind: string): ObjectStore | undefined {
     return r2ObjectStore(env.MODELS);
   }
   if (kind === 's3') {
-    const need = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
-    const missing = need.filter((n) => !str(env, n));
+    const need: VariableName[] = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+    const missing = need.filter((n) => !envString(env, n));
     if (missing.length) throw misconfigured(`MODEL_STORE=s3 needs ${missing.join(', ')}.`);
-    return s3ObjectStore({ endpoint: str(env, 'S3_ENDPOINT')!, bucket: str(env, 'S3_BUCKET')!, region: str(env, 'S3_REGION'), accessKeyId: str(env, 'S3_ACCESS_KEY_ID')!, secretAccessKey: str(env, 'S3_SECRET_ACCESS_KEY')! });
+    return s3ObjectStore({ endpoint: envString(env, 'S3_ENDPOINT')!, bucket: envString(env, 'S3_BUCKET')!, region: envString(env, 'S3_REGION') ?? undefined, accessKeyId: envString(env, 'S3_ACCESS_KEY_ID')!, secretAccessKey: envString(env, 'S3_SECRET_ACCESS_KEY')! });
   }
   if (kind === 'origin') return undefined;
   throw misconfigured(`MODEL_STORE must be "r2", "s3" or "origin", got "${kind}".`);
@@ -82,12 +72,12 @@ export interface StoreFromEnvOptions {
 
 export function modelStoreFromEnv(env: ModelEnv, opts: StoreFromEnvOptions = {}): ModelStore {
   const { set } = modelSetFromEnv(env);
-  const base = str(env, 'MODEL_ORIGIN_BASE');
+  const base = envString(env, 'MODEL_ORIGIN_BASE') ?? undefined;
   return new ModelStore({
-    bucket: bucketFromEnv(env, str(env, 'MODEL_STORE') ?? (env.MODELS ? 'r2' : 'origin')),
+    bucket: bucketFromEnv(env, envString(env, 'MODEL_STORE') ?? (env.MODELS ? 'r2' : 'origin')),
     // fixtures come from the generator unless a base URL says where their files are served
     origin: set === 'fixtures' && !base ? fixtureOrigin : httpOrigin({ base, fetch: opts.fetch }),
-    trustOnFirstUse: str(env, 'MODEL_TRUST_ON_FIRST_USE') === 'true',
+    trustOnFirstUse: envString(env, 'MODEL_TRUST_ON_FIRST_USE') === 'true',
   });
 }
 
@@ -95,14 +85,15 @@ export function createModelRuntime(env: ModelEnv, provider: OrtProvider, opts: S
   const { set, entries } = modelSetFromEnv(env);
   const parts = modelPartsFromEnv(env);
   return new ModelRuntime({
-    set, entries, store: modelStoreFromEnv(env, opts), provider, budget: budgetFromEnv(env.MEMORY_BUDGET_MB),
+    set, entries, store: modelStoreFromEnv(env, opts), provider, budget: budgetFromEnv(envValue(env, 'MEMORY_BUDGET_MB')),
     parts: parts.names.length ? parts : undefined,
-    partTimeoutMs: positiveInt(env.PART_TIMEOUT_MS, 60_000),
-    warmParts: env.PART_WARMUP !== 'off',
+    partTimeoutMs: envInt(env, 'PART_TIMEOUT_MS'),
+    warmParts: envString(env, 'PART_WARMUP') !== 'off',
   });
 }
 
-const CONFIG_KEYS = ['MODEL_SET', 'MODEL_STORE', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB', 'PART_TIMEOUT_MS', 'PART_WARMUP'];
+/** A runtime is made anew when any variable of its scope changes (the model store's included). */
+const CONFIG_KEYS = scopeVariables('runtime');
 const runtimes = new Map<string, ModelRuntime>();
 
 /**
@@ -110,7 +101,7 @@ const runtimes = new Map<string, ModelRuntime>();
  * (no ORT start, no download), so calling this on every request is cheap.
  */
 export function modelRuntimeFromEnv(env: ModelEnv, provider: OrtProvider): ModelRuntime {
-  const key = JSON.stringify([provider.name, !!env.MODELS, ...CONFIG_KEYS.map((k) => env[k] ?? null), modelPartsFromEnv(env).names]);
+  const key = JSON.stringify([provider.name, !!env.MODELS, ...configKey(env, CONFIG_KEYS), modelPartsFromEnv(env).names]);
   let rt = runtimes.get(key);
   if (!rt) {
     rt = createModelRuntime(env, provider);

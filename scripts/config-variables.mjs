@@ -1,25 +1,4 @@
-// Every configuration variable the Worker reads (the README's Configuration table lists each).
-// `npm start` forwards these from the process environment to `wrangler dev`.
-export const CONFIG_VARIABLES = [
-  // hosted LLM
-  'LLM_PROVIDER', 'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LLM_TIMEOUT_MS', 'LLM_MAX_RETRIES', 'LLM_MODE',
-  'LLM_JSON_SCHEMA', 'LLM_SEND_IMAGE', 'AI_GATEWAY_CACHE_TTL', 'AI_GATEWAY_METADATA', 'AI_GATEWAY_ID',
-  'LLM_MAX_TOKENS',
-  // models and model store
-  'MODEL_SET', 'MODEL_STORE', 'MODEL_ORIGIN_BASE', 'MODEL_TRUST_ON_FIRST_USE', 'MEMORY_BUDGET_MB',
-  'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY',
-  // vision stages: placement, models, hosted VLM grounder
-  'ENTAIL_URL', 'GROUND_URL', 'SEGMENT_URL', 'STAGE_TIMEOUT_MS', 'ENTAIL_TIMEOUT_MS', 'GROUND_TIMEOUT_MS', 'SEGMENT_TIMEOUT_MS', 'PART_TIMEOUT_MS',
-  'ENTAIL_VISION_MODEL', 'ENTAIL_TEXT_MODEL', 'GROUND_IMAGE_MODEL', 'GROUND_QUERY_MODEL', 'SEGMENT_ENCODER_MODEL', 'SEGMENT_DECODER_MODEL',
-  'GROUND_PROVIDER', 'GROUND_MIN_SCORE', 'VISION_CACHE_IMAGES',
-  'VLM_PROVIDER', 'VLM_BASE_URL', 'VLM_API_KEY', 'VLM_MODEL', 'VLM_TIMEOUT_MS', 'VLM_MAX_RETRIES', 'VLM_JSON_SCHEMA',
-  'VLM_BOX_FORMAT', 'VLM_MAX_SIDE',
-  // accounts
-  'RATE_LIMIT_REQUESTS', 'RATE_LIMIT_WINDOW_S', 'IDEMPOTENCY_TTL_S',
-  // jobs and callbacks
-  'JOB_RETRY_DELAYS', 'CALLBACK_TIMEOUT_MS', 'CALLBACK_MAX_BYTES', 'JOB_MAX_INPUT_BYTES', 'ALLOW_INSECURE_CALLBACK_URLS', 'JOBS_DLQ_NAME',
-  'JOB_LEASE_S', 'JOB_RESULT_INLINE_MAX_BYTES', 'JOB_RETENTION_DAYS', 'JOB_STUCK_AFTER_S', 'HOOK_MAX_BODY_BYTES',
-  // limits and development switches
-  'MAX_BODY_BYTES', 'MAX_IMAGE_BYTES', 'MAX_IMAGE_PIXELS', 'IMAGE_FETCH_TIMEOUT_MS', 'ALLOW_INSECURE_IMAGE_URLS',
-  'MAX_ENTITIES_PER_POST', 'STAGE_BATCH_SIZE',
-];
+// Every configuration variable the api or a stage reads, from the one declaration (shared/config-variables.ts,
+// which the README's Configuration table is generated from). `npm start` forwards these from the process
+// environment to `wrangler dev`. Node 22 strips the declaration's types when it loads it.
+export { CONFIG_VARIABLES } from '../shared/config-variables.ts';

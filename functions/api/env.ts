@@ -1,9 +1,13 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { ApiKey } from './accounts/keys';
 import type { ApiKeyMeter } from './accounts/meter';
+import type { ConfigEnv } from '../../shared/config';
 
-/** Bindings and vars of the api Worker (wrangler.toml). Every var is optional: defaults live in code. */
-export interface ApiBindings {
+/**
+ * Bindings and vars of the api Worker (wrangler.toml). Every var is optional and declared once, with its default,
+ * in shared/config-variables.ts; read them through shared/config.ts.
+ */
+export interface ApiBindings extends ConfigEnv {
   IMAGES?: ImagesBinding;
   MODELS?: R2Bucket;
   AI?: Ai;
@@ -15,7 +19,6 @@ export interface ApiBindings {
   JOBS?: Queue;
   /** Jobs: results too large for a D1 row (functions/api/jobs/results.ts). */
   RESULTS?: R2Bucket;
-  [name: string]: unknown;
 }
 
 export type AppEnv = {

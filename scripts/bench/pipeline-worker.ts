@@ -16,6 +16,7 @@
  */
 import { intakeImage, DEFAULT_INTAKE_OPTIONS } from '../../shared/image/intake';
 import type { RgbaImage } from '../../shared/image/types';
+import type { ConfigEnv } from '../../shared/config';
 import { OrtRuntime } from '../../shared/onnx/ort-runtime';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import type { TensorData, TensorType } from '../../shared/onnx/tensors';
@@ -29,7 +30,7 @@ import {
   type LookalikeModels, type LookalikeName, type LookalikeSession,
 } from './lookalike-stages';
 
-interface Env {
+interface Env extends ConfigEnv {
   MODEL_BASE: string;
   [k: string]: unknown;
 }

@@ -3,7 +3,7 @@
  * When something required is missing or invalid the answer is `config: null` plus the variable
  * names, so the API can say exactly what to set (a 503 llm-not-configured problem).
  */
-import { flag, positiveInt } from '../config';
+import { declaredDefault, envFlag, envInt, envString, envText, envValue, positiveInt, type ConfigEnv } from '../config';
 import { maxTokensFor, workLimitsFromEnv } from '../pipeline/limits';
 
 export type LlmProviderName = 'openai' | 'workers-ai';
@@ -34,7 +34,11 @@ export interface LlmConfig {
   gatewayId: string | null;
 }
 
-export const LLM_DEFAULTS = { timeoutMs: 20_000, maxRetries: 2, mode: 'batched' as RecognizeMode, jsonSchema: true, sendImage: false };
+export const LLM_DEFAULTS = {
+  timeoutMs: declaredDefault<number>('LLM_TIMEOUT_MS'), maxRetries: declaredDefault<number>('LLM_MAX_RETRIES'),
+  mode: declaredDefault<RecognizeMode>('LLM_MODE'), jsonSchema: declaredDefault<boolean>('LLM_JSON_SCHEMA'),
+  sendImage: declaredDefault<boolean>('LLM_SEND_IMAGE'),
+};
 
 export interface LlmConfigResult {
   config: LlmConfig | null;
@@ -43,8 +47,6 @@ export interface LlmConfigResult {
   /** Why each listed variable is unusable, for the problem's detail. */
   problems: string[];
 }
-
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 function nonNegativeInt(v: unknown, fallback: number): number {
   if (v === 0 || v === '0') return 0;
@@ -69,7 +71,10 @@ export function isGatewayUrl(url: string | null): boolean {
   }
 }
 
-export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult {
+/** The LLM reads its variables and, for Workers AI, the AI binding. */
+export type LlmEnv = ConfigEnv & { readonly AI?: unknown };
+
+export function llmConfigFromEnv(env: LlmEnv): LlmConfigResult {
   const missing: string[] = [];
   const problems: string[] = [];
   const bad = (name: string, why: string) => {
@@ -77,15 +82,15 @@ export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult 
     problems.push(`${name} ${why}`);
   };
 
-  const providerRaw = str(env.LLM_PROVIDER)?.toLowerCase() ?? 'openai';
+  const providerRaw = envText(env, 'LLM_PROVIDER').toLowerCase();
   const provider: LlmProviderName | null = providerRaw === 'openai' || providerRaw === 'workers-ai' ? providerRaw : null;
   if (!provider) bad('LLM_PROVIDER', `must be openai or workers-ai, not '${providerRaw}'`);
 
-  const model = str(env.LLM_MODEL);
+  const model = envString(env, 'LLM_MODEL');
   if (!model) bad('LLM_MODEL', 'is not set');
 
-  const baseUrl = str(env.LLM_BASE_URL);
-  const apiKey = str(env.LLM_API_KEY);
+  const baseUrl = envString(env, 'LLM_BASE_URL');
+  const apiKey = envString(env, 'LLM_API_KEY');
   if (provider === 'openai') {
     if (!baseUrl) bad('LLM_BASE_URL', 'is not set');
     else if (!isHttpUrl(baseUrl)) bad('LLM_BASE_URL', 'is not an http(s) URL');
@@ -96,11 +101,11 @@ export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult 
     if (!ai || typeof ai.run !== 'function') bad('AI', 'binding is missing (wrangler.toml [ai] binding = "AI")');
   }
 
-  const modeRaw = str(env.LLM_MODE)?.toLowerCase() ?? LLM_DEFAULTS.mode;
+  const modeRaw = envText(env, 'LLM_MODE').toLowerCase();
   const mode: RecognizeMode | null = modeRaw === 'batched' || modeRaw === 'per_entity' ? modeRaw : null;
   if (!mode) bad('LLM_MODE', `must be batched or per_entity, not '${modeRaw}'`);
 
-  const ttl = str(env.AI_GATEWAY_CACHE_TTL);
+  const ttl = envString(env, 'AI_GATEWAY_CACHE_TTL');
   const ttlNum = ttl === null ? null : Number(ttl);
   if (ttlNum !== null && !(Number.isInteger(ttlNum) && ttlNum >= 0)) bad('AI_GATEWAY_CACHE_TTL', 'must be a whole number of seconds');
 
@@ -111,15 +116,15 @@ export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult 
       baseUrl: provider === 'openai' ? baseUrl : null,
       apiKey: provider === 'openai' ? apiKey : null,
       model,
-      timeoutMs: positiveInt(env.LLM_TIMEOUT_MS, LLM_DEFAULTS.timeoutMs),
-      maxRetries: Math.min(nonNegativeInt(env.LLM_MAX_RETRIES, LLM_DEFAULTS.maxRetries), 10),
-      maxTokens: positiveInt(env.LLM_MAX_TOKENS, maxTokensFor(workLimitsFromEnv(env).maxEntities)),
+      timeoutMs: envInt(env, 'LLM_TIMEOUT_MS'),
+      maxRetries: Math.min(nonNegativeInt(envValue(env, 'LLM_MAX_RETRIES'), LLM_DEFAULTS.maxRetries), 10),
+      maxTokens: envInt(env, 'LLM_MAX_TOKENS', maxTokensFor(workLimitsFromEnv(env).maxEntities)),
       mode,
-      jsonSchema: flag(env.LLM_JSON_SCHEMA, LLM_DEFAULTS.jsonSchema),
-      sendImage: flag(env.LLM_SEND_IMAGE, LLM_DEFAULTS.sendImage),
+      jsonSchema: envFlag(env, 'LLM_JSON_SCHEMA'),
+      sendImage: envFlag(env, 'LLM_SEND_IMAGE'),
       gatewayCacheTtl: ttlNum,
-      gatewayMetadata: flag(env.AI_GATEWAY_METADATA, isGatewayUrl(baseUrl) || str(env.AI_GATEWAY_ID) !== null),
-      gatewayId: provider === 'workers-ai' ? str(env.AI_GATEWAY_ID) : null,
+      gatewayMetadata: envFlag(env, 'AI_GATEWAY_METADATA', isGatewayUrl(baseUrl) || envString(env, 'AI_GATEWAY_ID') !== null),
+      gatewayId: provider === 'workers-ai' ? envString(env, 'AI_GATEWAY_ID') : null,
     },
     missing: [],
     problems: [],
@@ -127,8 +132,8 @@ export function llmConfigFromEnv(env: Record<string, unknown>): LlmConfigResult 
 }
 
 /** Provider and model for the answer's `models` and /v1/models, configured or not. */
-export function describeLlm(env: Record<string, unknown>): { provider: string | null; model: string | null } {
+export function describeLlm(env: LlmEnv): { provider: string | null; model: string | null } {
   const r = llmConfigFromEnv(env);
   if (r.config) return { provider: r.config.provider, model: r.config.model };
-  return { provider: str(env.LLM_PROVIDER)?.toLowerCase() ?? null, model: str(env.LLM_MODEL) };
+  return { provider: envString(env, 'LLM_PROVIDER')?.toLowerCase() ?? null, model: envString(env, 'LLM_MODEL') };
 }

@@ -3,9 +3,10 @@
  * Cloudflare going over it kills the isolate with every request in it, so a model is admitted only if its
  * measured peak fits what is left; otherwise the request gets a clear 503 instead.
  */
+import { declaredDefault } from '../config';
 import { ProblemError } from '../problems';
 
-export const DEFAULT_BUDGET_MB = 128;
+export const DEFAULT_BUDGET_MB = declaredDefault<number>('MEMORY_BUDGET_MB');
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 

@@ -7,6 +7,7 @@
  *   SHARD_<ID>_<i>   service binding to the Worker hosting shard i of `id`
  * (<ID>: the id upper-cased, every run of other characters as one `_`.)
  */
+import type { ConfigEnv } from '../config';
 import type { ModelEntry } from './manifest-types';
 import type { ShardSpec } from './shard-plan';
 import type { TensorData } from './tensors';
@@ -29,8 +30,8 @@ export interface ModelPartRpc {
 }
 
 const slug = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
-export const modelBindingName = (id: string) => `MODEL_${slug(id)}`;
-export const shardBindingName = (id: string, index: number) => `SHARD_${slug(id)}_${index}`;
+export const modelBindingName = (id: string) => `MODEL_${slug(id)}` as const;
+export const shardBindingName = (id: string, index: number) => `SHARD_${slug(id)}_${index}` as const;
 
 /** The manifest id of shard `index` of `id`, as the shard's own isolate knows it. */
 export const shardId = (id: string, index: number) => `${id}#shard${index}`;
@@ -66,8 +67,8 @@ export interface ModelParts {
 }
 
 /** The parts a Worker's environment binds (see the names above). */
-export function modelPartsFromEnv(env: Record<string, unknown>): ModelParts {
-  const get = (name: string): ModelPartRpc | null => {
+export function modelPartsFromEnv(env: ConfigEnv): ModelParts {
+  const get = (name: ReturnType<typeof modelBindingName | typeof shardBindingName>): ModelPartRpc | null => {
     // a service binding is an RPC stub: any property reads as a callable, so test the type, not `in`
     const b = env[name] as Partial<ModelPartRpc> | undefined;
     return b && typeof b === 'object' && typeof b.run === 'function' ? (b as ModelPartRpc) : null;
@@ -75,6 +76,6 @@ export function modelPartsFromEnv(env: Record<string, unknown>): ModelParts {
   return {
     model: (id) => get(modelBindingName(id)),
     shard: (id, index) => get(shardBindingName(id, index)),
-    names: Object.keys(env).filter((k) => /^(MODEL|SHARD)_[A-Z0-9_]+$/.test(k) && env[k] && typeof env[k] === 'object').sort(),
+    names: Object.entries(env).filter(([k, v]) => /^(MODEL|SHARD)_[A-Z0-9_]+$/.test(k) && v && typeof v === 'object').map(([k]) => k).sort(),
   };
 }

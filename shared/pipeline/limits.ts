@@ -4,7 +4,7 @@
  * every entity of a post in one call grows the runtime's heap with the batch. Both are bounded here, from the
  * Worker's environment, with defaults.
  */
-import { positiveInt } from '../config';
+import { envInt, type ConfigEnv } from '../config';
 
 export interface WorkLimits {
   /** Entities kept per post (in text order); the rest are listed in `dropped` and named in `warnings`. */
@@ -13,12 +13,12 @@ export interface WorkLimits {
   stageBatch: number;
 }
 
-export const DEFAULT_WORK_LIMITS: Readonly<WorkLimits> = { maxEntities: 32, stageBatch: 16 };
+export const DEFAULT_WORK_LIMITS: Readonly<WorkLimits> = workLimitsFromEnv({});
 
-export function workLimitsFromEnv(env: Record<string, unknown>): WorkLimits {
+export function workLimitsFromEnv(env: ConfigEnv): WorkLimits {
   return {
-    maxEntities: positiveInt(env.MAX_ENTITIES_PER_POST, DEFAULT_WORK_LIMITS.maxEntities),
-    stageBatch: positiveInt(env.STAGE_BATCH_SIZE, DEFAULT_WORK_LIMITS.stageBatch),
+    maxEntities: envInt(env, 'MAX_ENTITIES_PER_POST'),
+    stageBatch: envInt(env, 'STAGE_BATCH_SIZE'),
   };
 }
 

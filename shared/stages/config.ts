@@ -15,8 +15,9 @@
  *  VLM_MAX_SIDE          long side of the image sent to the VLM (default 1024)
  *  VISION_CACHE_IMAGES   image-level results kept per isolate and stage (default 4)
  */
-import { positiveInt } from '../config';
-import { llmConfigFromEnv, type LlmConfig } from '../llm/config';
+import { declaredDefault, envInt, envString, envText, envValue } from '../config';
+import type { VariableName } from '../config-variables';
+import { llmConfigFromEnv, type LlmConfig, type LlmEnv } from '../llm/config';
 import type { ModelEntry } from '../onnx/manifest-types';
 import type { StageKind } from '../pipeline/contracts';
 import { DEFAULT_ENTAIL_CALIBRATION, type LogisticCalibration } from '../vision/calibration';
@@ -41,7 +42,6 @@ export interface VisionConfigResult {
   problems: string[];
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 const BOX_FORMATS: readonly BoxConvention[] = ['gemini', 'qwen3', 'qwen2.5'];
 
 export interface VisionEnvOptions {
@@ -51,14 +51,14 @@ export interface VisionEnvOptions {
   calibration?: LogisticCalibration;
 }
 
-export function visionConfigFromEnv(env: Record<string, unknown>, opts: VisionEnvOptions): VisionConfigResult {
+export function visionConfigFromEnv(env: LlmEnv, opts: VisionEnvOptions): VisionConfigResult {
   const missing: VisionConfigResult['missing'] = {};
   const problems: string[] = [];
-  const cacheSize = positiveInt(env.VISION_CACHE_IMAGES, 4);
+  const cacheSize = envInt(env, 'VISION_CACHE_IMAGES');
 
   /** The model for `role`: the override variable if set (must exist), else the set's first of that role. */
-  const pick = (stage: StageKind, variable: string, role: string): string | null => {
-    const wanted = str(env[variable]);
+  const pick = (stage: StageKind, variable: VariableName, role: string): string | null => {
+    const wanted = envString(env, variable);
     if (wanted) {
       if (opts.entries.some((e) => e.id === wanted)) return wanted;
       (missing[stage] ??= []).push(variable);
@@ -80,22 +80,23 @@ export function visionConfigFromEnv(env: Record<string, unknown>, opts: VisionEn
     : null;
 
   let ground: GroundConfig | null = null;
-  const provider = (str(env.GROUND_PROVIDER) ?? 'onnx').toLowerCase();
+  const provider = envText(env, 'GROUND_PROVIDER').toLowerCase();
   if (provider === 'onnx') {
     const imageModel = pick('ground', 'GROUND_IMAGE_MODEL', 'ground.image');
     const queryModel = pick('ground', 'GROUND_QUERY_MODEL', 'ground.query');
-    const minScore = Number(str(env.GROUND_MIN_SCORE) ?? 0);
+    const minScore = Number(envString(env, 'GROUND_MIN_SCORE') ?? declaredDefault<number>('GROUND_MIN_SCORE'));
     if (!(minScore >= 0 && minScore <= 1)) {
       (missing.ground ??= []).push('GROUND_MIN_SCORE');
       problems.push('GROUND_MIN_SCORE must be a probability between 0 and 1');
     } else if (imageModel && queryModel) ground = { provider: 'onnx', imageModel, queryModel, minScore, cacheSize };
   } else if (provider === 'vlm') {
+    const vlm = (name: VariableName) => envValue(env, name);
     const llm = llmConfigFromEnv({
-      LLM_PROVIDER: env.VLM_PROVIDER, LLM_BASE_URL: env.VLM_BASE_URL, LLM_API_KEY: env.VLM_API_KEY, LLM_MODEL: env.VLM_MODEL,
-      LLM_TIMEOUT_MS: env.VLM_TIMEOUT_MS, LLM_MAX_RETRIES: env.VLM_MAX_RETRIES, LLM_JSON_SCHEMA: env.VLM_JSON_SCHEMA, AI: env.AI,
+      LLM_PROVIDER: vlm('VLM_PROVIDER'), LLM_BASE_URL: vlm('VLM_BASE_URL'), LLM_API_KEY: vlm('VLM_API_KEY'), LLM_MODEL: vlm('VLM_MODEL'),
+      LLM_TIMEOUT_MS: vlm('VLM_TIMEOUT_MS'), LLM_MAX_RETRIES: vlm('VLM_MAX_RETRIES'), LLM_JSON_SCHEMA: vlm('VLM_JSON_SCHEMA'), AI: env.AI,
     });
     const rename = (s: string) => s.replace(/^LLM_/, 'VLM_');
-    const format = (str(env.VLM_BOX_FORMAT) ?? 'gemini').toLowerCase() as BoxConvention;
+    const format = envText(env, 'VLM_BOX_FORMAT').toLowerCase() as BoxConvention;
     if (!BOX_FORMATS.includes(format)) {
       (missing.ground ??= []).push('VLM_BOX_FORMAT');
       problems.push(`VLM_BOX_FORMAT must be one of ${BOX_FORMATS.join(', ')}, not '${format}'`);
@@ -104,7 +105,7 @@ export function visionConfigFromEnv(env: Record<string, unknown>, opts: VisionEn
       (missing.ground ??= []).push(...llm.missing.map(rename));
       problems.push(...llm.problems.map(rename));
     } else if (BOX_FORMATS.includes(format)) {
-      ground = { provider: 'vlm', llm: { ...llm.config, sendImage: true }, convention: format, maxSide: positiveInt(env.VLM_MAX_SIDE, 1024), cacheSize };
+      ground = { provider: 'vlm', llm: { ...llm.config, sendImage: true }, convention: format, maxSide: envInt(env, 'VLM_MAX_SIDE'), cacheSize };
     }
   } else {
     (missing.ground ??= []).push('GROUND_PROVIDER');

@@ -14,7 +14,8 @@ import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
 import type { Placement, StageKind } from '../pipeline/contracts';
 import { createVisionStages, type VisionStages } from './index';
-import { positiveInt } from '../config';
+import { envInt, envString, envValue, type ConfigEnv } from '../config';
+import type { LlmEnv } from '../llm/config';
 import { DEFAULT_STAGE_TIMEOUT_MS, httpStage, rpcStage } from './remote';
 import type { ModelAccess } from './model-access';
 
@@ -36,21 +37,20 @@ export interface PlacedStages extends VisionStages {
   problems: string[];
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-const NAMES: Record<StageKind, string> = { entail: 'ENTAIL', ground: 'GROUND', segment: 'SEGMENT' };
+const NAMES = { entail: 'ENTAIL', ground: 'GROUND', segment: 'SEGMENT' } as const satisfies Record<StageKind, string>;
 
-function placementOf(env: Record<string, unknown>, kind: StageKind): Placement {
-  if (env[`${NAMES[kind]}_SERVICE`]) return 'service-binding';
-  if (str(env[`${NAMES[kind]}_URL`])) return 'url';
+export function placementOf(env: ConfigEnv, kind: StageKind): Placement {
+  if (envValue(env, `${NAMES[kind]}_SERVICE`)) return 'service-binding';
+  if (envString(env, `${NAMES[kind]}_URL`)) return 'url';
   return 'in-process';
 }
 
 /** The deadline of one call to a remote stage: `<STAGE>_TIMEOUT_MS`, else `STAGE_TIMEOUT_MS`, else 60 s. */
-export function stageTimeoutMs(env: Record<string, unknown>, kind: StageKind): number {
-  return positiveInt(env[`${NAMES[kind]}_TIMEOUT_MS`], positiveInt(env.STAGE_TIMEOUT_MS, DEFAULT_STAGE_TIMEOUT_MS));
+export function stageTimeoutMs(env: ConfigEnv, kind: StageKind): number {
+  return envInt(env, `${NAMES[kind]}_TIMEOUT_MS`, envInt(env, 'STAGE_TIMEOUT_MS'));
 }
 
-export function visionStagesFromEnv(env: Record<string, unknown>, deps: VisionEnvDeps): PlacedStages {
+export function visionStagesFromEnv(env: LlmEnv, deps: VisionEnvDeps): PlacedStages {
   const placement = { entail: placementOf(env, 'entail'), ground: placementOf(env, 'ground'), segment: placementOf(env, 'segment') };
   const r = visionConfigFromEnv(env, { entries: deps.entries, calibration: deps.calibration });
   const local = placement.entail === 'in-process' || placement.ground === 'in-process' || placement.segment === 'in-process';
@@ -62,10 +62,10 @@ export function visionStagesFromEnv(env: Record<string, unknown>, deps: VisionEn
   const built = local ? createVisionStages(cfg, { models: deps.models, fetch: deps.fetch, ai: deps.ai }) : { entail: null, ground: null, segment: null };
   const remote = <K extends StageKind>(kind: K) => {
     const timeoutMs = stageTimeoutMs(env, kind);
-    const service = `${NAMES[kind]}_SERVICE`;
-    const url = `${NAMES[kind]}_URL`;
-    if (placement[kind] === 'service-binding') return rpcStage(kind, env[service] as never, { name: service, timeoutMs });
-    if (placement[kind] === 'url') return httpStage(kind, str(env[url])!, { name: url, timeoutMs, fetch: deps.fetch });
+    const service = `${NAMES[kind]}_SERVICE` as const;
+    const url = `${NAMES[kind]}_URL` as const;
+    if (placement[kind] === 'service-binding') return rpcStage(kind, envValue(env, service) as never, { name: service, timeoutMs });
+    if (placement[kind] === 'url') return httpStage(kind, envString(env, url)!, { name: url, timeoutMs, fetch: deps.fetch });
     return null;
   };
   const missing = Object.fromEntries(Object.entries(r.missing).filter(([k]) => placement[k as StageKind] === 'in-process'));

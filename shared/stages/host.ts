@@ -6,6 +6,9 @@
 import type { ModelEntry } from '../onnx/manifest-types';
 import type { ModelRuntime } from '../onnx/model-runtime';
 import type { StageKind, StageOf } from '../pipeline/contracts';
+import { configKey, type ConfigEnv } from '../config';
+import { scopeVariables } from '../config-variables';
+import type { LlmEnv } from '../llm/config';
 import { ProblemError } from '../problems';
 import type { LogisticCalibration } from '../vision/calibration';
 import { visionConfigFromEnv } from './config';
@@ -14,24 +17,21 @@ import { runtimeModelAccess, type TokenizerSource } from './model-access';
 
 /** What the host's model layer (models/) provides for an environment. */
 export interface ModelLayer {
-  runtime(env: Record<string, unknown>): ModelRuntime;
-  entries(env: Record<string, unknown>): ModelEntry[] | Promise<ModelEntry[]>;
-  tokenizers(env: Record<string, unknown>): TokenizerSource;
+  runtime(env: ConfigEnv): ModelRuntime;
+  entries(env: ConfigEnv): ModelEntry[] | Promise<ModelEntry[]>;
+  tokenizers(env: ConfigEnv): TokenizerSource;
   /** The set's entailment calibration; none: the documented default. */
-  calibration?(env: Record<string, unknown>): LogisticCalibration | undefined;
+  calibration?(env: ConfigEnv): LogisticCalibration | undefined;
 }
 
 
 const built = new Map<string, Promise<unknown>>();
 
-const CONFIG_KEYS = [
-  'MODEL_SET', 'MODEL_STORE', 'MODEL_ORIGIN_BASE', 'S3_ENDPOINT', 'S3_BUCKET', 'MEMORY_BUDGET_MB', 'VISION_CACHE_IMAGES',
-  'ENTAIL_VISION_MODEL', 'ENTAIL_TEXT_MODEL', 'GROUND_PROVIDER', 'GROUND_IMAGE_MODEL', 'GROUND_QUERY_MODEL', 'GROUND_MIN_SCORE',
-  'SEGMENT_ENCODER_MODEL', 'SEGMENT_DECODER_MODEL', 'VLM_PROVIDER', 'VLM_BASE_URL', 'VLM_MODEL', 'VLM_BOX_FORMAT', 'VLM_MAX_SIDE',
-];
+/** A stage is rebuilt when any variable of its scope changes (the model runtime's and store's included). */
+const CONFIG_KEYS = scopeVariables('stage');
 
-export function hostStage<K extends StageKind>(kind: K, env: Record<string, unknown>, layer: ModelLayer, deps: { fetch?: typeof fetch } = {}): Promise<StageOf<K>> {
-  const key = JSON.stringify([kind, ...CONFIG_KEYS.map((k) => env[k] ?? null)]);
+export function hostStage<K extends StageKind>(kind: K, env: LlmEnv, layer: ModelLayer, deps: { fetch?: typeof fetch } = {}): Promise<StageOf<K>> {
+  const key = JSON.stringify([kind, ...configKey(env, CONFIG_KEYS)]);
   let p = built.get(key) as Promise<StageOf<K>> | undefined;
   if (!p) {
     p = (async () => {

@@ -8,6 +8,7 @@
  * dies gives 502 `stage-failed`, or the host's own problem kind when it sent one. A stage's id names its placement
  * and the binding or variable it came from, never a host's URL (ids reach clients in `models`).
  */
+import { declaredDefault } from '../config';
 import { withDeadline } from '../deadline';
 import type { RgbaImage } from '../image/types';
 import type { Box, Entailment, Grounding, Segmentation, StageKind, StageOf } from '../pipeline/contracts';
@@ -42,7 +43,7 @@ export interface RemoteStageOptions {
   fetch?: Fetch;
 }
 
-export const DEFAULT_STAGE_TIMEOUT_MS = 60_000;
+export const DEFAULT_STAGE_TIMEOUT_MS = declaredDefault<number>('STAGE_TIMEOUT_MS');
 
 /** The stage behind a service binding to its Worker's entrypoint. */
 export function rpcStage<K extends StageKind>(kind: K, binding: RpcOf<K>, opts: RemoteStageOptions = {}): StageOf<K> {

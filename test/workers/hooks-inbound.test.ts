@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
+import type { ApiBindings } from '../../functions/api/env';
 import { issueKey, recognizeBody, usageRows, type TestKey } from '../support/accounts';
 import { drain, inbox, jobsEnv, received } from '../support/jobs';
 import { MAX_SIGNATURES, verifyWebhook } from '../../functions/api/jobs/signing';
@@ -35,7 +36,7 @@ function signed(payload: unknown, opts: { secret?: string; at?: Date; id?: strin
     headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
   };
 }
-const send = (e: Record<string, unknown>, s: { body: string; headers: Record<string, string> }, source = 'cms') =>
+const send = (e: ApiBindings, s: { body: string; headers: Record<string, string> }, source = 'cms') =>
   app.request(`/v1/hooks/${source}`, { method: 'POST', body: s.body, headers: s.headers }, e);
 
 async function event(data: Record<string, unknown> = {}) {

@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
+import type { ApiBindings } from '../../functions/api/env';
 import { signWebhook } from '../../functions/api/jobs';
 import { issueKey, llmCalls, recognizeBody, revokeKey, usageRows, type TestKey } from '../support/accounts';
 import { encodePng, makeImage, toBase64 } from '../support/images';
@@ -21,12 +22,12 @@ beforeAll(async () => {
 
 const headersOf = (h: Record<string, string>) => ({ 'webhook-id': h['webhook-id'], 'webhook-timestamp': h['webhook-timestamp'], 'webhook-signature': h['webhook-signature'] });
 
-async function submit(e: Record<string, unknown>, extra: Record<string, unknown>, k: TestKey = key) {
+async function submit(e: ApiBindings, extra: Record<string, unknown>, k: TestKey = key) {
   const res = await app.request('/v1/jobs', jsonPost({ ...JSON.parse(await recognizeBody()), ...extra }, k.auth), e);
   expect(res.status).toBe(202);
   return (await res.json<any>()) as { id: string; status_url: string };
 }
-const getJob = async (e: Record<string, unknown>, id: string, k: TestKey = key) => (await app.request(`/v1/jobs/${id}`, { headers: k.auth }, e)).json<any>();
+const getJob = async (e: ApiBindings, id: string, k: TestKey = key) => (await app.request(`/v1/jobs/${id}`, { headers: k.auth }, e)).json<any>();
 const delays = (rounds: Awaited<ReturnType<typeof drain>>) => rounds.filter((r) => r.queue !== DLQ).flatMap((r) => Object.values(r.retried));
 
 describe('the job consumer', () => {

@@ -18,7 +18,7 @@ const bindings = env as unknown as { DB: D1Database; RESULTS: R2Bucket; METER: D
 const db = bindings.DB;
 const reserved = async (k: TestKey) => (await bindings.METER.get(bindings.METER.idFromName(k.id)).usedThisMonth()).reserved;
 
-async function submit(e: Record<string, unknown>, k: TestKey, extra: Record<string, unknown> = {}) {
+async function submit(e: ApiBindings, k: TestKey, extra: Record<string, unknown> = {}) {
   const res = await app.request('/v1/jobs', jsonPost({ ...JSON.parse(await recognizeBody()), ...extra }, k.auth), e);
   expect(res.status).toBe(202);
   return (await res.json<any>()) as { id: string; status_url: string };

@@ -6,6 +6,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
+import type { ApiBindings } from '../../functions/api/env';
 import type { ApiKeyMeter } from '../../functions/api/accounts/meter';
 import { issueKey, llmCalls, recognizeBody, usageRows, type TestKey } from '../support/accounts';
 import { drain, jobsEnv, jsonPost } from '../support/jobs';
@@ -18,8 +19,8 @@ const used = async (k: TestKey) => {
   return { used: u.used, reserved: u.reserved };
 };
 
-const job = async (e: Record<string, unknown>, k: TestKey) => app.request('/v1/jobs', jsonPost(JSON.parse(await recognizeBody()), k.auth), e);
-const batch = async (e: Record<string, unknown>, k: TestKey, n: number) => {
+const job = async (e: ApiBindings, k: TestKey) => app.request('/v1/jobs', jsonPost(JSON.parse(await recognizeBody()), k.auth), e);
+const batch = async (e: ApiBindings, k: TestKey, n: number) => {
   const item = JSON.parse(await recognizeBody());
   return app.request('/v1/batch', jsonPost({ items: Array.from({ length: n }, () => item) }, k.auth), e);
 };

@@ -2,7 +2,7 @@
  * Rate-limit and quota policy: configuration from the environment, calendar-month periods, and the
  * RateLimit-Policy / RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-11).
  */
-import { positiveInt } from '../../../shared/config';
+import { envInt, type ConfigEnv } from '../../../shared/config';
 
 export interface AccountingConfig {
   /** Requests per window per key, unless the key has its own `rate_limit`. */
@@ -12,13 +12,13 @@ export interface AccountingConfig {
   idempotencyTtlSeconds: number;
 }
 
-export const DEFAULT_ACCOUNTING: AccountingConfig = { rateLimit: 60, rateWindowSeconds: 60, idempotencyTtlSeconds: 86_400 };
+export const DEFAULT_ACCOUNTING: AccountingConfig = accountingConfig({});
 
-export function accountingConfig(env: Record<string, unknown>): AccountingConfig {
+export function accountingConfig(env: ConfigEnv): AccountingConfig {
   return {
-    rateLimit: positiveInt(env.RATE_LIMIT_REQUESTS, DEFAULT_ACCOUNTING.rateLimit),
-    rateWindowSeconds: positiveInt(env.RATE_LIMIT_WINDOW_S, DEFAULT_ACCOUNTING.rateWindowSeconds),
-    idempotencyTtlSeconds: positiveInt(env.IDEMPOTENCY_TTL_S, DEFAULT_ACCOUNTING.idempotencyTtlSeconds),
+    rateLimit: envInt(env, 'RATE_LIMIT_REQUESTS'),
+    rateWindowSeconds: envInt(env, 'RATE_LIMIT_WINDOW_S'),
+    idempotencyTtlSeconds: envInt(env, 'IDEMPOTENCY_TTL_S'),
   };
 }
 

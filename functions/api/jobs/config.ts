@@ -1,5 +1,5 @@
 /** Settings of jobs, callbacks and inbound webhooks, read from the Worker's vars with defaults. */
-import { flag, positiveInt } from '../../../shared/config';
+import { declaredDefault, envFlag, envInt, envString, type ConfigEnv } from '../../../shared/config';
 
 export interface JobsConfig {
   /**
@@ -32,29 +32,30 @@ export interface JobsConfig {
 /** The queue's max_retries + 1 (wrangler.toml): a job the sweeper finds with this many runs is failed. */
 export const MAX_ATTEMPTS = 9;
 
-export const DEFAULT_RETRY_DELAYS = [5, 30, 120, 600, 1800, 3600, 10800, 21600];
 /** Queues accept delays up to 12 h (24 h in the newest limits page); keep to the older bound. */
 export const MAX_DELAY_SECONDS = 43_200;
 
-export function jobsConfig(env: Record<string, unknown>): JobsConfig {
+export const DEFAULT_RETRY_DELAYS = delays(declaredDefault<string>('JOB_RETRY_DELAYS'))!;
+
+export function jobsConfig(env: ConfigEnv): JobsConfig {
   return {
-    retryDelays: delays(env.JOB_RETRY_DELAYS) ?? DEFAULT_RETRY_DELAYS,
-    callbackTimeoutMs: positiveInt(env.CALLBACK_TIMEOUT_MS, 15_000),
-    callbackMaxBytes: positiveInt(env.CALLBACK_MAX_BYTES, 64 * 1024),
-    maxInputBytes: positiveInt(env.JOB_MAX_INPUT_BYTES, 1024 * 1024),
-    allowInsecureCallbackUrls: flag(env.ALLOW_INSECURE_CALLBACK_URLS, false),
+    retryDelays: delays(envString(env, 'JOB_RETRY_DELAYS')) ?? DEFAULT_RETRY_DELAYS,
+    callbackTimeoutMs: envInt(env, 'CALLBACK_TIMEOUT_MS'),
+    callbackMaxBytes: envInt(env, 'CALLBACK_MAX_BYTES'),
+    maxInputBytes: envInt(env, 'JOB_MAX_INPUT_BYTES'),
+    allowInsecureCallbackUrls: envFlag(env, 'ALLOW_INSECURE_CALLBACK_URLS'),
     hookToleranceSeconds: 300,
-    hookMaxBodyBytes: positiveInt(env.HOOK_MAX_BODY_BYTES, 2 * 1024 * 1024),
-    leaseMs: positiveInt(env.JOB_LEASE_S, 900) * 1000,
-    resultInlineMaxBytes: positiveInt(env.JOB_RESULT_INLINE_MAX_BYTES, 512 * 1024),
-    retentionDays: positiveInt(env.JOB_RETENTION_DAYS, 30),
-    stuckAfterSeconds: positiveInt(env.JOB_STUCK_AFTER_S, 900),
+    hookMaxBodyBytes: envInt(env, 'HOOK_MAX_BODY_BYTES'),
+    leaseMs: envInt(env, 'JOB_LEASE_S') * 1000,
+    resultInlineMaxBytes: envInt(env, 'JOB_RESULT_INLINE_MAX_BYTES'),
+    retentionDays: envInt(env, 'JOB_RETENTION_DAYS'),
+    stuckAfterSeconds: envInt(env, 'JOB_STUCK_AFTER_S'),
   };
 }
 
 /** "5,30,120": whole seconds >= 0; anything else keeps the default. */
-function delays(v: unknown): number[] | null {
-  if (typeof v !== 'string' || v.trim() === '') return null;
+function delays(v: string | null): number[] | null {
+  if (v === null) return null;
   const parts = v.split(',').map((s) => Number(s.trim()));
   return parts.every((n) => Number.isInteger(n) && n >= 0 && n <= MAX_DELAY_SECONDS) ? parts : null;
 }

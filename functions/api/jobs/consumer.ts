@@ -15,6 +15,7 @@
  * After the queue's max_retries the message moves to gmner-jobs-dlq, whose consumer marks the job failed
  * (and, if the pipeline never produced an outcome, tries one job.failed callback).
  */
+import { declaredDefault, envString } from '../../../shared/config';
 import { ProblemError, isProblem, problemBody, type ProblemBody } from '../../../shared/problems';
 import { holdJobUnit, jobHoldId, recordUsage, releaseJobUnit } from '../accounts';
 import { isBillableStatus } from '../accounts/usage';
@@ -31,13 +32,13 @@ import { loadResult, placeResult } from './results';
 import { callOf, type JobMessage } from './submit';
 
 export const JOBS_QUEUE = 'gmner-jobs';
-export const JOBS_DEAD_LETTER_QUEUE = 'gmner-jobs-dlq';
+export const JOBS_DEAD_LETTER_QUEUE = declaredDefault<string>('JOBS_DLQ_NAME');
 
 type Step = { done: true } | { done: false; delaySeconds: number };
 
 /** The Worker's `queue` handler: dead letters by queue name (JOBS_DLQ_NAME overrides it), jobs otherwise. */
 export async function handleQueue(batch: MessageBatch<unknown>, env: ApiBindings, _ctx?: ExecutionContext): Promise<void> {
-  const dlq = typeof env.JOBS_DLQ_NAME === 'string' && env.JOBS_DLQ_NAME ? env.JOBS_DLQ_NAME : JOBS_DEAD_LETTER_QUEUE;
+  const dlq = envString(env, 'JOBS_DLQ_NAME') ?? JOBS_DEAD_LETTER_QUEUE;
   if (batch.queue === dlq) return handleDeadLetters(batch, env);
   return handleJobs(batch, env);
 }

@@ -19,6 +19,7 @@ import { fieldErrors, validationError } from '../problem';
 import { createRouter, problemDoc } from '../router';
 import { jobHoldsOf, meterFor, refusal, type Admission } from '../accounts';
 import { accountingConfig, limitHeaders } from '../accounts/limits';
+import { envFamilyString } from '../../../shared/config';
 import { jobsConfig } from './config';
 import { HookPayloadSchema, JobAcceptedSchema } from './schemas';
 import { verifyWebhook } from './signing';
@@ -63,15 +64,15 @@ export interface HookSource {
 export function hookSource(env: ApiBindings, source: string): HookSource | null {
   if (!SOURCE_PATTERN.test(source)) return null;
   const name = source.toUpperCase().replaceAll('-', '_');
-  const secret = env[`HOOK_SECRET_${name}`];
-  const keyId = env[`HOOK_KEY_${name}`];
-  const callback = env[`HOOK_CALLBACK_URL_${name}`];
-  if (typeof secret !== 'string' || !secret.trim()) return null;
-  if (typeof keyId !== 'string' || !keyId.trim()) {
+  const secret = envFamilyString(env, 'HOOK_SECRET_<SOURCE>', name);
+  const keyId = envFamilyString(env, 'HOOK_KEY_<SOURCE>', name);
+  const callback = envFamilyString(env, 'HOOK_CALLBACK_URL_<SOURCE>', name);
+  if (!secret) return null;
+  if (!keyId) {
     console.error(JSON.stringify({ level: 'error', component: 'hooks', source, event: `HOOK_SECRET_${name} is set but HOOK_KEY_${name} is not: source refused` }));
     return null;
   }
-  return { secrets: secret.trim().split(/\s+/), keyId: keyId.trim(), callbackUrl: typeof callback === 'string' && callback.trim() ? callback.trim() : null };
+  return { secrets: secret.split(/\s+/), keyId, callbackUrl: callback };
 }
 
 export const hooks = createRouter();

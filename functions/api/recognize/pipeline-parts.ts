@@ -7,12 +7,12 @@
  */
 import type { StageModel } from '../../../shared/api/schemas';
 import { modelSetFromEnv } from '../../../models/runtime-from-env';
-import { limitsFromEnv } from '../../../shared/config';
+import { envString, limitsFromEnv } from '../../../shared/config';
 import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeOptions, type IntakeSource } from '../../../shared/image/intake';
 import { STAGE_KINDS, type Recognizer, type StageKind } from '../../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../../shared/recognize';
-import { visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
+import { placementOf, visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
 import type { ModelLayer } from '../../../shared/stages/host';
 import { runtimeModelAccess } from '../../../shared/stages/model-access';
 import type { ModelRuntime } from '../../../shared/onnx/model-runtime';
@@ -48,7 +48,7 @@ const built = new WeakMap<object, Promise<PipelineParts>>();
 
 /** Vision stages are opt-in: without MODEL_SET or a remote stage the answer's vision fields are null. */
 const visionConfigured = (env: ApiBindings) =>
-  typeof env.MODEL_SET === 'string' && env.MODEL_SET !== '' || STAGE_KINDS.some((k) => env[`${k.toUpperCase()}_SERVICE`] || env[`${k.toUpperCase()}_URL`]);
+  envString(env, 'MODEL_SET') !== null || STAGE_KINDS.some((k) => placementOf(env, k) !== 'in-process');
 
 /** The parts for this environment, built on its first request (a failed build is retried by the next one). */
 export function pipelineParts(env: ApiBindings): Promise<PipelineParts> {
@@ -140,7 +140,7 @@ function stageRows(env: ApiBindings, recognize: Recognizer | null, missingLlm: s
     return {
       stage: kind,
       configured: true,
-      provider: ids.startsWith('vlm:') ? 'vlm' : inProcess ? `onnxruntime-web (MODEL_SET=${String(env.MODEL_SET ?? 'default')})` : placement,
+      provider: ids.startsWith('vlm:') ? 'vlm' : inProcess ? `onnxruntime-web (MODEL_SET=${envString(env, 'MODEL_SET') ?? 'default'})` : placement,
       model: ids,
       placement,
       loaded: local ? false : null,

@@ -4,7 +4,7 @@
  */
 import type { RecognizeAnswer, RecognizeOptions, StageModel } from '../../../shared/api/schemas';
 import { bytesToBase64 } from '../../../shared/base64';
-import { flag } from '../../../shared/config';
+import { envFlag } from '../../../shared/config';
 import type { IntakeSource } from '../../../shared/image/intake';
 import { workLimitsFromEnv } from '../../../shared/pipeline/limits';
 import { runPipeline, type PipelineListener } from '../../../shared/pipeline/orchestrator';
@@ -31,7 +31,7 @@ export async function runRecognition(
   const result = await runPipeline(
     {
       text: call.text, labels: call.options.labels, masks: call.options.masks, caption: call.options.caption,
-      image_url: flag(env.LLM_SEND_IMAGE, false) ? imageUrlForLlm(call.source) : undefined,
+      image_url: envFlag(env, 'LLM_SEND_IMAGE') ? imageUrlForLlm(call.source) : undefined,
       request_id: requestId,
       vision: call.options.vision !== 'none',
       limits: workLimitsFromEnv(env),

@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import { modelSetFromEnv, modelStoreFromEnv, type ModelEnv } from '../../../models/runtime-from-env';
 import { fixtureTokenizerFiles } from '../../../models/fixtures/vision-tokenizer';
 import { entriesOfConfig, fileName, findModelFile, modelFileUrl, type VisionManifest } from '../../../shared/api/model-files';
+import { envString } from '../../../shared/config';
 import type { ModelEntry } from '../../../shared/onnx/manifest-types';
 import { ProblemError } from '../../../shared/problems';
 import { visionConfigFromEnv } from '../../../shared/stages/config';
@@ -21,7 +22,7 @@ import { localModels } from '../recognize';
  * The store and entries come from the configuration alone, not from the isolate's model runtime, so this route
  * works in the split deployment too, whose api bundle carries no ORT (functions/api/edge.ts).
  */
-const entriesOf = async (env: Record<string, unknown>) => modelSetFromEnv(env as ModelEnv).entries;
+const entriesOf = async (env: ModelEnv) => modelSetFromEnv(env).entries;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const fileRoute = createRoute({
@@ -51,14 +52,14 @@ const manifestRoute = createRoute({
   },
 });
 
-async function entryOf(env: Record<string, unknown>, id: string): Promise<ModelEntry> {
+async function entryOf(env: ModelEnv, id: string): Promise<ModelEntry> {
   const entry = (await entriesOf(env)).find((e) => e.id === id);
-  if (!entry) throw new ProblemError('not-found', `No model "${id}" in the configured model set (MODEL_SET=${String(env.MODEL_SET || 'default')}).`);
+  if (!entry) throw new ProblemError('not-found', `No model "${id}" in the configured model set (MODEL_SET=${envString(env, 'MODEL_SET') ?? 'default'}).`);
   return entry;
 }
 
 /** The verified bytes of a file: fixture and look-alike tokenizers are generated, everything else is in the store. */
-async function fileBytes(env: Record<string, unknown>, entry: ModelEntry, name: string): Promise<{ bytes: Uint8Array; type: string; pinned: string | null }> {
+async function fileBytes(env: ModelEnv, entry: ModelEntry, name: string): Promise<{ bytes: Uint8Array; type: string; pinned: string | null }> {
   const found = findModelFile(entry, name);
   if (!found) throw new ProblemError('not-found', `Model "${entry.id}" has no file "${name}".`);
   const type = name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
@@ -68,7 +69,7 @@ async function fileBytes(env: Record<string, unknown>, entry: ModelEntry, name: 
     return { bytes: new TextEncoder().encode(JSON.stringify(name === 'tokenizer.json' ? json : config)), type, pinned: null };
   }
   // The isolate's runtime's store when it has one (its downloads are shared); else one from the configuration.
-  const store = localModels()?.runtime(env).store ?? modelStoreFromEnv(env as ModelEnv);
+  const store = localModels()?.runtime(env).store ?? modelStoreFromEnv(env);
   return { bytes: await store.load(entry, found.file), type, pinned: found.file.sha256 };
 }
 
@@ -76,7 +77,7 @@ const matches = (ifNoneMatch: string | undefined, etag: string) =>
   !!ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).some((t) => t === etag || t === '*');
 
 async function serveFile(c: Context<AppEnv>, id: string, name: string): Promise<Response> {
-  const env = c.env as unknown as Record<string, unknown>;
+  const env = c.env as ModelEnv;
   const entry = await entryOf(env, id);
   const ifNoneMatch = c.req.header('if-none-match');
   // A pinned hash answers a revalidation without touching the store.
@@ -89,9 +90,9 @@ async function serveFile(c: Context<AppEnv>, id: string, name: string): Promise<
   return new Response(bytes, { status: 200, headers: { ...headers, 'content-length': String(bytes.length) } });
 }
 
-async function visionManifest(env: Record<string, unknown>): Promise<VisionManifest> {
+async function visionManifest(env: ModelEnv): Promise<VisionManifest> {
   const all = await entriesOf(env);
-  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: modelSetFromEnv(env as ModelEnv).calibration });
+  const { config, problems } = visionConfigFromEnv(env, { entries: all, calibration: modelSetFromEnv(env).calibration });
   const notes = [...problems];
   if (config.ground?.provider === 'vlm') {
     notes.push('ground runs a hosted VLM with the server\'s credentials: not available to clients');
@@ -109,9 +110,9 @@ async function visionManifest(env: Record<string, unknown>): Promise<VisionManif
       files[file.key] = { ...got, url: modelFileUrl(entry.id, file.key) };
     });
   }));
-  return { set: String(env.MODEL_SET || 'default'), config, entries, files, notes };
+  return { set: envString(env, 'MODEL_SET') ?? 'default', config, entries, files, notes };
 }
 
 export const modelFiles = createRouter()
   .openapi(fileRoute, (c) => serveFile(c, c.req.valid('param').id, c.req.valid('param').name) as never)
-  .openapi(manifestRoute, async (c) => c.json(await visionManifest(c.env as unknown as Record<string, unknown>), 200));
+  .openapi(manifestRoute, async (c) => c.json(await visionManifest(c.env as ModelEnv), 200));
