@@ -151,6 +151,8 @@ function fitInvocationLimit(table: WorkerDecl[], entries: readonly ModelEntry[],
   const target = INVOCATION_LIMIT - INVOCATION_MARGIN;
   const worst = (n: number) => worstCase(table, entries, config, n, limits.stageBatch);
   const stages = table.filter((w) => w.kind === 'stage');
+  // what the environment says wins where it is `off`; the plan only ever turns warm-ups off
+  const own = new Map(stages.map((s) => [s, s.vars.PART_WARMUP] as const));
   for (const s of stages) s.vars.PART_WARMUP = 'off';
   let n = limits.maxEntities;
   if (!limits.explicit) while (n > 1 && worst(n) > target) n--;
@@ -162,8 +164,10 @@ function fitInvocationLimit(table: WorkerDecl[], entries: readonly ModelEntry[],
   }
   // warm-ups only where the worst case still keeps its margin with them
   for (const s of stages) {
-    delete s.vars.PART_WARMUP;
-    if (worst(n) > target) s.vars.PART_WARMUP = 'off';
+    const set = own.get(s);
+    if (set === undefined) delete s.vars.PART_WARMUP;
+    else s.vars.PART_WARMUP = set;
+    if (set !== 'off' && worst(n) > target) s.vars.PART_WARMUP = 'off';
   }
   if (!limits.explicit) table[0].vars.MAX_ENTITIES_PER_POST = String(n);
 }
