@@ -7,8 +7,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey, usageRows, type TestKey } from '../support/accounts';
+import { scriptedEnv } from '../support/llm';
 import { encodePng, makeImage, toBase64 } from '../support/images';
 
 const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
@@ -22,13 +22,7 @@ beforeAll(async () => {
   key = await issueKey({ name: 'stream' });
 });
 
-let scriptN = 0;
-async function llmAnswering(answers: string[], extra: Record<string, unknown> = {}) {
-  const id = `stream-${++scriptN}-${Date.now()}`;
-  const r = await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers }) });
-  expect(r.status).toBe(200);
-  return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, ...extra } as Record<string, unknown>;
-}
+const llmAnswering = (answers: string[], extra: Record<string, unknown> = {}) => scriptedEnv('stream', answers, extra);
 
 /** A white block on black: the fixture detector boxes it, the decoder masks it. */
 async function blockImage() {
