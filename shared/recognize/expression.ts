@@ -1,6 +1,7 @@
 /**
  * RiVEG's entity expansion expression, the string every vision stage queries with:
- * `Name(TYPE)-description` (riveg.md §2.2), e.g. `Mara Quell(PER)-A stage actress from Riverton.`.
+ * `Name(TYPE)-description`, the entity with its type, a dash and the first line of the LLM's answer (RiVEG,
+ * arXiv 2402.09989; https://github.com/JinYuanLi0012/RiVEG), e.g. `Mara Quell(PER)-A stage actress from Riverton.`.
  */
 
 /** `Name(TYPE)`, the entity string RiVEG asks about and scores by. */
