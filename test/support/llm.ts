@@ -7,6 +7,13 @@ import { expect } from 'vitest';
 import { createRecognizer, llmConfigFromEnv } from '../../shared/recognize';
 import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 
+/** A post, and the entities a scripted LLM answers for it (`person` is not a GMNER type: the recognizer maps it). */
+export const DURANT_TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
+export const DURANT_ENTITIES = [
+  { text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' },
+  { text: 'Chase Center', type: 'LOC', fine_type: null, expansion: 'an indoor arena in San Francisco' },
+];
+
 /** The LLM variables that point the API at the recorded server with this model name (its behaviour). */
 export const llmVars = (model: string) => ({ LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: model });
 

@@ -7,14 +7,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { MAX_TEXT_CHARS } from '../../shared/api/schemas';
 import { issueKey } from '../support/accounts';
-import { llmVars, recordedCalls, scriptedEnv } from '../support/llm';
-import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize } from '../support/images';
+import { DURANT_ENTITIES as ENTITIES, DURANT_TEXT as TEXT, llmVars, recordedCalls, scriptedEnv } from '../support/llm';
+import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize, whiteBlock } from '../support/images';
 
-const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
-const ENTITIES = [
-  { text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' },
-  { text: 'Chase Center', type: 'LOC', fine_type: null, expansion: 'an indoor arena in San Francisco' },
-];
 
 const app = createApp();
 const llmAnswering = (answers: string[], extra: Record<string, string> = {}) => scriptedEnv('api', answers, extra);
@@ -160,7 +155,7 @@ describe('POST /v1/recognize with MODEL_SET=fixtures (every stage through onnxru
   it('fills groundable, score, box and mask from the fixture models, and reports them loaded', async () => {
     const e = { ...(await llmAnswering([JSON.stringify({ entities: ENTITIES })])), MODEL_SET: 'fixtures' };
     // A white block on black: the fixture detector boxes the brightest patch, the decoder masks the box.
-    const image = makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
+    const image = whiteBlock();
     const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await encodePng(image)) }, options: { masks: true } }), e);
     expect(res.status).toBe(200);
     const body = await res.json<any>();

@@ -11,7 +11,7 @@ import { createApp } from '../../functions/api/app';
 import { modelRuntimeFromEnv } from '../../models/runtime-from-env';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
 import { issueKey } from '../support/accounts';
-import { encodePng, makeImage } from '../support/images';
+import { encodePng, whiteBlock } from '../support/images';
 import { scriptedEnv } from '../support/llm';
 
 const app = createApp();
@@ -27,7 +27,7 @@ describe('bounded work per post (measured)', () => {
   });
 
   it('700 repetitions, a 1.3 M-character multipart post, then the next request', { timeout: 600_000 }, async () => {
-    const image = await encodePng(makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255])));
+    const image = await encodePng(whiteBlock());
     const heapMb = () => Math.round(modelRuntimeFromEnv(e, workerdOrt).ort.heapBytes() / 2 ** 20 * 10) / 10;
     const post = async (step: string, text: string, masks: boolean) => {
       const form = new FormData();

@@ -13,10 +13,9 @@ import { ProblemError } from '../../shared/problems';
 import { problemFromRpc, rpcCallee } from '../../shared/rpc-errors';
 import { httpStage, rpcStage, type EntailRpc } from '../../shared/stages/remote';
 import { issueKey } from '../support/accounts';
-import { scriptedEnv } from '../support/llm';
+import { DURANT_TEXT as TEXT, scriptedEnv } from '../support/llm';
 import { BLUE, RED, encodePng, makeImage, toBase64 } from '../support/images';
 
-const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
 const ENTITIES = [{ text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' }];
 const app = createApp();
 let auth: Record<string, string> = {};
