@@ -63,6 +63,7 @@ export async function recognizeBody(text = RECORDED_POST): Promise<string> {
   return JSON.stringify({ text, image: { data: await png, media_type: 'image/png' } });
 }
 
-export function post(body: string, headers: Record<string, string>): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body };
+/** A JSON POST: a string body is sent as it is (to test malformed JSON), anything else stringified. */
+export function post(body: unknown, headers: Record<string, string>): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { MAX_TEXT_CHARS } from '../../shared/api/schemas';
-import { issueKey } from '../support/accounts';
+import { issueKey, post } from '../support/accounts';
 import { DURANT_ENTITIES as ENTITIES, DURANT_TEXT as TEXT, llmVars, recordedCalls, scriptedEnv } from '../support/llm';
 import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize, whiteBlock } from '../support/images';
 
@@ -18,7 +18,7 @@ let auth: Record<string, string> = {};
 beforeAll(async () => {
   auth = (await issueKey({ name: 'api-recognize' })).auth;
 });
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+const json = (body: unknown) => post(body, auth);
 const png = () => encodePng(makeImage(48, 32, (x) => (x < 24 ? RED : BLUE)));
 
 describe('POST /v1/recognize', () => {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { VISION_SKIPPED_WARNING } from '../../shared/pipeline/orchestrator';
 import { sha256Hex } from '../../shared/store/sha256';
-import { issueKey } from '../support/accounts';
+import { issueKey, post as jsonPost } from '../support/accounts';
 import { DURANT_ENTITIES as ENTITIES, DURANT_TEXT as TEXT, scriptedEnv } from '../support/llm';
 import { encodePng, toBase64, whiteBlock } from '../support/images';
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   auth = (await issueKey({ name: 'api-vision-option' })).auth;
 });
 const fixturesEnv = (answers: string[]) => scriptedEnv('vision-option', answers, { MODEL_SET: 'fixtures' });
-const post = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+const post = (body: unknown) => jsonPost(body, auth);
 const block = () => encodePng(whiteBlock());
 
 describe('options.vision = "none"', () => {
