@@ -1,7 +1,7 @@
 /**
  * How many Worker invocations one request makes in the split deployment, from the Worker table (infra/workers.ts)
  * and the shard plans. Cloudflare: "A single request has a maximum of 32 Worker invocations, and each call to a
- * Service binding counts towards this limit" (service bindings docs; ../shared/research/sharding.md §1), so the
+ * Service binding counts towards this limit" (https://developers.cloudflare.com/workers/runtime-apis/bindings/service-bindings/), so the
  * 33rd call of a request throws. The count follows what the stage code does, call by call:
  *
  *   api                          1

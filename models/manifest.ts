@@ -5,7 +5,8 @@
  * Real files could not be downloaded when this was written, so `bytes` and `sha256` are null: those entries are
  * unverified and nothing loads them until `npm run models -- pull <id> --trust-on-first-use` has pinned the hash
  * (and `publish` has put it in the bucket's manifest.json). Origins use `resolve/main` where no revision was
- * known; pin them to a commit when pulling. Contracts are research/models.md §3.2, §4.2, §5.2, §5.3; the
+ * known; pin them to a commit when pulling. Contracts follow the exports (transformers.js / optimum for CLIP and
+ * OWL-ViT, segment-anything's `utils/onnx.py` and transformers.js `models/sam` for SAM); the
  * runtime refuses a file whose graph disagrees.
  */
 import type { ModelEntry } from '../shared/onnx/manifest-types';
@@ -46,9 +47,9 @@ export const MODELS: ModelEntry[] = [
     inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch', 77], example: { dims: { batch: 1 }, fill: 5 } }],
     outputs: [{ name: 'text_embeds', type: 'float32', shape: ['batch', 512] }],
     preprocessing: clipText(77, 0),
-    memory: { peakWasmBytes: 130 * MiB, basis: 'estimate, research/models.md §0 and §3.1 (42.8 MB int8 file, no look-alike measured)' },
+    memory: { peakWasmBytes: 130 * MiB, basis: 'estimate: loading costs ~3x the 42.8 MB int8 file in wasm heap, plus activations (no look-alike measured)' },
     license: 'Apple ML research licence (see the repo LICENSE)',
-    notes: 'Over a 128 MB budget as published; models.md §3.6 (embedding table out of the graph) brings it to ~17 MB.',
+    notes: 'Over a 128 MB budget as published; taking the 49408 x 512 token-embedding table out of the graph (rows read on demand) brings it to ~17 MB (estimate).',
   },
   // OWL-ViT B/32 in two parts, so the vision tower (image only) runs in prepare() while the LLM answers and the
   // class head runs in JS (shared/vision/owl-head.ts). Neither part is published: both are cut from the one-graph
@@ -141,7 +142,7 @@ export const MODELS: ModelEntry[] = [
       { name: 'pred_masks', type: 'float32', shape: ['batch', 'num_boxes', 3, 256, 256] },
     ],
     preprocessing: { kind: 'prompt', frame: 'longest side scaled to 1024 (transformers.js rounds with floor(toFixed(2))); boxes (x0, y0, x1, y1) in that frame', maskThreshold: 0, notes: 'Labels: 1 positive, 0 negative, -1 not-a-point, -10 padding; 2/3 are not box corners here, boxes go in input_boxes. pred_masks are 256 x 256 logits of the padded 1024 frame: upsample, crop, resize to H x W. Token 0 is not exported: take the best iou_scores.' },
-    memory: { peakWasmBytes: 100 * MiB, basis: `measured 99.7 MiB on the real-size int8 look-alike (sam_prompt_encoder_mask_decoder_int8.onnx; 69 MB with graph optimisation disabled per research/models.md §1.2), ${BENCH}` },
+    memory: { peakWasmBytes: 100 * MiB, basis: `measured 99.7 MiB on the real-size int8 look-alike (sam_prompt_encoder_mask_decoder_int8.onnx; 69 MB with graph optimisation disabled), ${BENCH}` },
     license: 'Apache-2.0',
   },
 ];

@@ -1,4 +1,8 @@
-/** Pre-processing parameters shared by several manifest entries (sources: research/models.md §3.3, §4.2, §5.2–5.3). */
+/**
+ * Pre-processing parameters shared by several manifest entries. Sources: each model's preprocessor_config.json on
+ * Hugging Face (Xenova/mobileclip_s0, Xenova/owlvit-base-patch32), segment-anything's `utils/onnx.py` (SamOnnxModel)
+ * and transformers.js `models/sam` (https://github.com/huggingface/transformers.js).
+ */
 import type { Preprocessing } from '../shared/onnx/manifest-types';
 
 type Image = Extract<Preprocessing, { kind: 'image' }>;

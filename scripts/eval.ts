@@ -34,7 +34,7 @@ const HELP = `Usage:
   npm run eval -- --task TASK --gold FILE --pred FILE [options]
   npm run eval -- --api URL --images DIR [--data DIR] [options]
 
-Scoring (riveg.md §3.1): a prediction is correct when image id + Name(TYPE) equals a not-yet-used gold
+Scoring (RiVEG statistic/statistic.py): a prediction is correct when image id + Name(TYPE) equals a not-yet-used gold
 entry (greedy, prediction order) and both regions are None or IoU >= 0.5 with any gold region.
 
   --task gmner|eeg|mner|fmnerg|smner   default gmner
@@ -49,7 +49,7 @@ entry (greedy, prediction order) and both regions are None or IoU >= 0.5 with an
   --key K             auto (default) | surface (Name string, RiVEG) | span (char offsets)
   --iou X             IoU threshold, default 0.5
   --regions R         as-is (default) | none (every region None) | oracle (each groundable prediction gets
-                      a gold region of its key: a perfect grounding stage) — bounds, riveg.md §3.7
+                      a gold region of its key: a perfect grounding stage) — bounds
   --json              print one JSON object {task,precision,recall,f1,tp,n_pred,n_gold} (percentages)
   --html FILE         also write an HTML report: scores, per-type chart, each post's text and image with gold
                       and predicted boxes (images from --images DIR, linked relative to FILE)

@@ -16,13 +16,10 @@
  * first submission to the arrival of the last signed callback. Every callback is checked: one per job,
  * `job.succeeded`, a valid Standard Webhooks signature (the `standardwebhooks` package).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as miniflare from 'miniflare';
 import { readD1Migrations } from '@cloudflare/vitest-plugin';
-import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode';
 import { Webhook } from 'standardwebhooks';
 import { unstable_readConfig } from 'wrangler';
 import { insertKeyStatement, newKey } from '../../functions/api/accounts/keys';
@@ -32,6 +29,7 @@ import { startCallbackReceiver } from '../../test/setup/callbacks';
 import type { ReceivedCallback } from '../../test/setup/callbacks-config';
 import { buildWorker } from '../../test/support/built-worker';
 import { machine } from './models';
+import { jpegBase64 } from './test-card';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const IMAGE = { width: 640, height: 480, quality: 85 };
@@ -52,29 +50,6 @@ export interface JobsBenchReport {
 }
 
 type Mf = Pick<miniflare.Miniflare, 'ready' | 'dispatchFetch' | 'dispose' | 'getD1Database'>;
-
-function photo(width: number, height: number) {
-  const data = new Uint8ClampedArray(width * height * 4);
-  let seed = 7;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 24) - 12;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const block = x > width / 3 && x < (2 * width) / 3 && y > height / 4 && y < (3 * height) / 4;
-      data[i] = block ? 240 : (255 * x) / width + noise();
-      data[i + 1] = block ? 240 : 128 + 100 * Math.sin(Math.hypot(x - width / 2, y - height / 2) / 40) + noise();
-      data[i + 2] = block ? 240 : (255 * y) / height + noise();
-      data[i + 3] = 255;
-    }
-  }
-  return { data, width, height, colorSpace: 'srgb' } as never;
-}
-
-async function jpegBase64(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  await initJpegEncoder({ wasmBinary: readFileSync(require.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')) } as never);
-  return Buffer.from(await encodeJpeg(photo(IMAGE.width, IMAGE.height), { quality: IMAGE.quality, baseline: true })).toString('base64');
-}
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -137,7 +112,7 @@ export async function benchJobs(opts: JobsBenchOptions, log: (line: string) => v
     const ins = insertKeyStatement(k);
     await db.prepare(ins.sql).bind(...ins.params).run();
     const auth = { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' };
-    const image = await jpegBase64();
+    const image = await jpegBase64(IMAGE.width, IMAGE.height, IMAGE.quality, { seed: 7, block: true });
     const callback = (name: string) => `http://127.0.0.1:${receiver.port}/hook/${name}`;
     const item = (i: number) => ({ text: UNIT_RECORDINGS[i % UNIT_RECORDINGS.length].text, image: { data: image, media_type: 'image/jpeg' }, options: { masks: opts.masks } });
     const inbox = async (name: string): Promise<ReceivedCallback[]> => (await fetch(`http://127.0.0.1:${receiver.port}/__inbox/${name}`)).json() as Promise<ReceivedCallback[]>;

@@ -2,7 +2,8 @@
  * Twitter-GMNER v2.0 tweets: CoNLL tokens + BIO tags joined with the Pascal-VOC boxes. An entity is
  * groundable iff its surface string (tokens joined by single spaces) equals the `<name>` of at least
  * one xml object of its image, and then all such objects are its boxes — the rule behind RiVEG's gold
- * label file (riveg.md §4.1, §3.1).
+ * label file (RiVEG `statistic/GMNER_finall_label.txt`, https://github.com/JinYuanLi0012/RiVEG; data: https://github.com/NUSTM/GMNER,
+ * `Twitter10000_v2.0`, where every xml `<name>` matches an entity).
  */
 import type { BoxLike } from '../eval/box';
 import type { GoldEntity } from '../eval/entities';

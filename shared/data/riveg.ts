@@ -1,5 +1,5 @@
 /**
- * RiVEG's line formats (riveg.md §2.6, §3.1; statistic/statistic.py):
+ * RiVEG's line formats (https://github.com/JinYuanLi0012/RiVEG, `statistic/statistic.py` and the files beside it):
  *  gold  `<id>.jpg###Name(TYPE)###<description>###<0|2>###&[x1, y1, x2, y2]&[…]…`
  *  pred  `Imageid:<id>.jpg#<uuid>###Name(TYPE)###<expression>###<0|2>` (OFAVE_to_OFAREC*.txt), optionally
  *        followed by `###&[x1, y1, x2, y2]` (statistic.py's assembled form)

@@ -1,5 +1,5 @@
 /**
- * Twitter-SMNER masks. The released JSON schema is not public (riveg.md §4.3: "each json file contains
+ * Twitter-SMNER masks. The released JSON schema is not public (the RiVEG README says only "each json file contains
  * the segmentation masks and named entity labels of all visual objects in the corresponding image"),
  * so this reader accepts the common COCO-style shapes and fails loudly on anything else:
  *

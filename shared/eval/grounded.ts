@@ -1,11 +1,12 @@
 /**
- * GMNER / EEG / MNER / FMNERG / SMNER over entity records, RiVEG statistic.py semantics (riveg.md §3.1):
+ * GMNER / EEG / MNER / FMNERG / SMNER over entity records, RiVEG `statistic/statistic.py` semantics (https://github.com/JinYuanLi0012/RiVEG):
  * a prediction is correct when its key equals a not-yet-used gold entry's key and the regions agree —
  * both "None", or IoU(predicted region, any gold region of that entry) >= threshold. Precision is over
  * all predictions (grounded or not), recall over all gold entries.
  *
- * SMNER: the same rule with mask IoU. The paper's exact SMNER rule is not public (riveg.md §3.5);
- * this is the natural analogue of §3.1 and must be confirmed before comparing with published numbers.
+ * SMNER: the same rule with mask IoU. The exact SMNER rule is in no public repository or abstract (the
+ * paper is arXiv 2406.07268); this is the natural analogue of the box rule and must be confirmed there
+ * before comparing with published numbers.
  */
 import { boxIou } from './box';
 import { entityKey, type GoldEntity, type GroundedTask, type KeyBy, type PredEntity } from './entities';

@@ -1,4 +1,4 @@
-/** Scoring after the RiVEG protocol (riveg.md §3); see README.md in this folder for the choices made. */
+/** Scoring after the RiVEG protocol (`statistic/statistic.py`, https://github.com/JinYuanLi0012/RiVEG); see README.md in this folder for the choices made. */
 export * from './api-client';
 export * from './box';
 export * from './entities';

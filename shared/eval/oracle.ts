@@ -1,5 +1,5 @@
 /**
- * Counterfactual predictions for bounds (riveg.md §3.7): keep the recognised entities and the
+ * Counterfactual predictions for bounds (test/node/eval-replay.test.ts applies them to a recorded RiVEG run): keep the recognised entities and the
  * groundability decisions, replace only the regions. They isolate one stage's contribution.
  */
 import { entityKey, type GoldEntity, type GroundedTask, type PredEntity } from './entities';

@@ -1,5 +1,6 @@
 /**
- * Cloudflare AI Gateway request headers (ecosystem.md §2.9). The gateway is transparent to the
+ * Cloudflare AI Gateway request headers (`cf-aig-cache-ttl`, `cf-aig-metadata`: https://developers.cloudflare.com/ai-gateway/features/caching/,
+ * https://developers.cloudflare.com/ai-gateway/glossary/). The gateway is transparent to the
  * OpenAI wire format, so these are the only difference between calling a provider directly and
  * through a gateway: a cache TTL, and metadata that ties the gateway's log line to our request id.
  */

@@ -1,7 +1,8 @@
 /**
  * Any OpenAI-compatible Chat Completions endpoint (OpenAI, Azure OpenAI's /openai/v1, vLLM, Ollama,
  * Groq, Together, OpenRouter, an AI Gateway URL) through the official `openai` SDK, which runs in
- * workerd unchanged (workers-libs.md §6). The SDK's own retries are off (retry.ts does them) and its
+ * workerd unchanged (checked locally in workerd, with and without nodejs_compat: plain, JSON-schema, streaming,
+ * timeout and abort). The SDK's own retries are off (retry.ts does them) and its
  * timeout is only a backstop behind our per-attempt abort.
  */
 import OpenAI from 'openai';

@@ -1,5 +1,5 @@
 /**
- * The Workers AI binding (`env.AI.run`, ecosystem.md §2.8). Its chat models take OpenAI-style
+ * The Workers AI binding (`env.AI.run`; https://developers.cloudflare.com/workers-ai/features/json-mode/). Its chat models take OpenAI-style
  * messages and `response_format: {type: 'json_schema', json_schema: <schema>}` (the schema itself,
  * not OpenAI's {name, schema} wrapper), answer `{response, usage}` (newer models: OpenAI's
  * `choices` shape), and fail by throwing errors whose message carries the code. Image parts must be

@@ -1,5 +1,6 @@
 /**
- * The isolate's memory budget. Local workerd does not enforce the 128 MB limit (ort-workers.md §5), and on
+ * The isolate's memory budget. Local workerd does not enforce the 128 MB limit (a 128 MB model loaded there with a
+ * 286 MiB wasm heap; limit: https://developers.cloudflare.com/workers/platform/limits/#memory), and on
  * Cloudflare going over it kills the isolate with every request in it, so a model is admitted only if its
  * measured peak fits what is left; otherwise the request gets a clear 503 instead.
  */

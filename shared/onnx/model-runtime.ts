@@ -271,7 +271,9 @@ export class ModelRuntime {
       try {
         session = await inst.ort.InferenceSession.create(graph, {
           executionProviders: inst.executionProviders,
-          // arena and memory patterns off: they hold on to peak-sized buffers (models.md §1.2)
+          // arena and memory patterns off (ORT-web 1.30's defaults too): memPattern on grew the wasm heap by 8.8 MiB
+          // (MobileCLIP image tower) and 13.9 MiB (SAM decoder) at the second run, and the heap never shrinks.
+          // https://onnxruntime.ai/docs/api/js/interfaces/InferenceSession.SessionOptions.html
           enableCpuMemArena: false,
           enableMemPattern: false,
           graphOptimizationLevel: entry.session?.graphOptimizationLevel ?? 'all',

@@ -1,6 +1,6 @@
 /**
  * ORT provider for browsers: WebGPU where `navigator.gpu` gives an adapter, else wasm. Not used by the Worker or by
- * Node (no WebGPU there: ort-workers.md §7).
+ * Node (no WebGPU there: `navigator.gpu` is undefined in workerd, even with the `webgpu` compatibility flag).
  *
  * Which build: onnxruntime-web's `webgpu` build loads ort-wasm-simd-threaded.asyncify.wasm (26.8 MB) and its `all`
  * build the jsep one (28.3 MB), both over the 25 MiB that Workers Static Assets serve per file; the `jspi` build

@@ -3,7 +3,7 @@
  * no proxy worker. Used by both the workerd and the Node provider, which differ only in how they get the module.
  *
  * Workers refuse to compile wasm from bytes at run time, and ORT has no option that takes a WebAssembly.Module.
- * So (ort-workers.md §3): a sentinel `wasmBinary` makes ORT use its inlined emscripten glue without fetching
+ * So: a sentinel `wasmBinary` makes ORT use its inlined emscripten glue without fetching
  * anything, and this copy's private `WebAssembly.instantiate` ignores the sentinel and instantiates the module.
  */
 import { createOrtModule } from './vendor/ort-wasm-factory.mjs';

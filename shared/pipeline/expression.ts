@@ -1,6 +1,7 @@
 /**
  * RiVEG's entity expansion expression, the string the recognizer writes and every vision stage queries
- * with: `Name(TYPE)-description` (riveg.md §2.2), e.g. `Mara Quell(PER)-A stage actress from Riverton.`.
+ * with: `Name(TYPE)-description`, the entity with its type, a dash and the first line of the LLM's answer (RiVEG,
+ * arXiv 2402.09989; https://github.com/JinYuanLi0012/RiVEG), e.g. `Mara Quell(PER)-A stage actress from Riverton.`.
  * Written here (expansionExpression) and read back here (parseExpression), so the format is stated once.
  * The vision models get it as natural text ("Kevin Durant, an American basketball player") rather than
  * with the bracketed type tag, which CLIP-style text towers never saw in training.

@@ -1,7 +1,8 @@
 /**
  * The two label sets the recognizer answers in, with the one-line definitions the prompt shows the
  * model. Names are spelled exactly as the datasets spell them (Twitter-GMNER v2.0: upper-case
- * coarse types; Twitter-FMNERG: lower-case coarse and snake_case fine types, riveg.md §4.2), so
+ * coarse types; Twitter-FMNERG: lower-case coarse and snake_case fine types, the `coarse_fine_tree` of
+ * `data_utils.py` in https://github.com/NUSTM/FMNERG), so
  * predictions can be scored against the gold files without a translation table.
  */
 import type { LabelSet } from '../pipeline/contracts';
@@ -124,7 +125,8 @@ export const FMNERG_FINE: readonly string[] = [...FMNERG_FINE_TO_COARSE.keys()];
 
 /**
  * GMNER's four types seen through the FMNERG tree: the two datasets share every span, and GMNER
- * annotates buildings and venues as LOC and events, works and products as OTHER (riveg.md §4.2).
+ * annotates buildings and venues as LOC and events, works and products as OTHER (test split counts: GMNER
+ * LOC 404 = FMNERG location 327 + building 77).
  */
 export const FMNERG_COARSE_TO_GMNER: Readonly<Record<string, string>> = {
   person: 'PER',

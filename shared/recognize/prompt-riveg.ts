@@ -1,6 +1,6 @@
 /**
  * RiVEG's entity expansion prompt (`per_entity` mode), reproduced from RiVEG's
- * `data processing/GPT request.py` (riveg.md §2.2): one user message with a "SYSTEM" line, three
+ * `data_processing/MNER_processing/GPT request.py` (https://github.com/JinYuanLi0012/RiVEG): one user message with a "SYSTEM" line, three
  * fixed demonstrations (image description, tweet, question, answer) and the question about one
  * `Name(TYPE)`. Wording, quotes, the full-width "：" and "？" are kept; the long runs of spaces that
  * the original's backslash line continuations put between lines are not, since they carry nothing.

@@ -3,7 +3,8 @@
  * RiVEG's expansion expressions.
  *
  * `batched` (default): one call returns every entity with its type and expansion.
- * `per_entity` (RiVEG, riveg.md §2.2): one call recognizes, then one call per distinct entity asks
+ * `per_entity` (RiVEG's `data_processing/MNER_processing/GPT request.py`, https://github.com/JinYuanLi0012/RiVEG: one
+ * gpt-3.5-turbo call per predicted entity): one call recognizes, then one call per distinct entity asks
  * RiVEG's expansion question, a few at a time. Identical `Name(TYPE)` questions in one post are
  * asked once, since they are the same prompt.
  *

@@ -1,7 +1,7 @@
 /**
  * @aws-sdk/client-s3's browser build (the one bundled for Workers) parses XML bodies, including every error
  * response and ListObjectsV2, with DOMParser, which workerd lacks: without this, a missing key surfaces as
- * "ReferenceError: DOMParser is not defined" (ecosystem.md §2.6, aws/aws-sdk-js-v3#7375). Node's SDK build does
+ * "ReferenceError: DOMParser is not defined" (aws/aws-sdk-js-v3#7375, cloudflare/workers-sdk#10755). Node's SDK build does
  * not need it, and a global `Node` there could mislead DOM detection, so nothing is installed outside Workers.
  */
 let installing: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 /**
  * Any S3-compatible store (R2's S3 API, MinIO, s3rver...) as an ObjectStore, through @aws-sdk/client-s3.
  * Path-style addressing so loopback endpoints work; checksums only when required, because R2 rejects the SDK's
- * default CRC32 headers (ecosystem.md §2.6).
+ * default CRC32 headers (`501 NotImplemented: Header 'x-amz-checksum-crc32'`; cloudflare/cloudflare-docs#19236,
+ * aws/aws-sdk-js-v3#6810).
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { urlForDisplay } from '../net-failure';

@@ -1,6 +1,6 @@
 /**
  * The labelled set the entailment calibration is fitted on: (image, expansion expression,
- * groundable) per entity, from RiVEG's files (riveg.md §6). Labels are the gold groundability
+ * groundable) per entity, from RiVEG's `statistic/` files (https://github.com/JinYuanLi0012/RiVEG). Labels are the gold groundability
  * (an entity is groundable iff Twitter-GMNER has a box for it). Expressions are either the gold
  * file's own descriptions, or the expansions of a recorded run (OFAVE_to_OFAREC*.txt) joined to the
  * gold by image and `Name(TYPE)`; a predicted entity with no gold line has no label and is left out.

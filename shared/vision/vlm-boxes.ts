@@ -1,5 +1,6 @@
 /**
- * Box conventions of hosted vision-language models (models.md §7), to image pixels:
+ * Box conventions of hosted vision-language models, to image pixels (Gemini: https://ai.google.dev/gemini-api/docs/image-understanding;
+ * Qwen2.5-VL / Qwen3-VL: the cookbooks of https://github.com/QwenLM/Qwen3-VL and its issues #721, #866, #1485, #1741):
  *  - Gemini `box_2d`: [ymin, xmin, ymax, xmax], integers normalized to 0..1000 (y first);
  *  - Qwen3-VL `bbox_2d`: [x1, y1, x2, y2] relative 0..1000;
  *  - Qwen2.5-VL `bbox_2d`: [x1, y1, x2, y2] in absolute pixels of the image *as the model saw it*,

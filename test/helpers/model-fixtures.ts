@@ -4,13 +4,12 @@
  */
 import { expect } from 'vitest';
 import { tensor, type TensorData } from '../../shared/onnx/tensors';
-import { ProblemError, type ProblemKind } from '../../shared/problems';
+import type { ProblemError, ProblemKind } from '../../shared/problems';
+import { problemOf } from '../support/problem-of';
 
 /** Awaits `p`, expecting a ProblemError of `kind` whose detail matches every pattern. */
 export async function expectProblem(p: Promise<unknown>, kind: ProblemKind, ...patterns: RegExp[]): Promise<ProblemError> {
-  const e = await p.then(() => null, (err: unknown) => err);
-  expect(e, `expected a ${kind} problem`).toBeInstanceOf(ProblemError);
-  const problem = e as ProblemError;
+  const problem = await problemOf(p, `expected a ${kind} problem`);
   expect(problem.kind, problem.message).toBe(kind);
   for (const re of patterns) expect(problem.message).toMatch(re);
   return problem;

@@ -3,23 +3,18 @@
  * runs) sharing that state: created, listed without secrets, accepted, revoked while the server runs.
  * Uses its own temporary state directory and free ports, so it never touches .wrangler/state.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand, runScript } from '../support/cli';
 import { ROOT, WRANGLER_ENV as ENV, startWranglerDev, type DevServer } from '../support/wrangler-dev';
 
 const state = mkdtempSync(join(tmpdir(), 'gmner-keys-'));
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(cmd, args, { cwd: ROOT, env: ENV }, (err, stdout, stderr) => res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
-const keys = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...args, '--persist-to', state]);
-const wrangler = (...args: string[]) => run(process.execPath, ['node_modules/wrangler/bin/wrangler.js', ...args]);
+const keys = (...args: string[]) => runScript('scripts/keys.ts', [...args, '--persist-to', state], { cwd: ROOT, env: ENV });
+const wrangler = (...args: string[]) => runCommand(process.execPath, ['node_modules/wrangler/bin/wrangler.js', ...args], { cwd: ROOT, env: ENV });
 
 
 describe('npm run keys', () => {

@@ -1,6 +1,7 @@
 /**
  * The readers against the real Twitter-GMNER v2.0 / FMNERG files and RiVEG's gold label file
- * (riveg.md §4, §3.1). Runs only where the research data folder exists.
+ * (https://github.com/NUSTM/GMNER, https://github.com/NUSTM/FMNERG, https://github.com/JinYuanLi0012/RiVEG `statistic/`).
+ * Runs only where the research data folder exists.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';

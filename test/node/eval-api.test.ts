@@ -6,60 +6,16 @@
  */
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zlibSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../shared/data/node-load';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { encodePngRgb } from '../../shared/vision/png-encode';
+import { evalCli } from '../support/cli';
+import { listenOnLoopback } from '../setup/free-ports';
 
-const run = promisify(execFile);
-
-async function evalCli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-
-function crc32(b: Uint8Array): number {
-  let c = ~0;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-/** A w x h grey PNG, built by hand so the test needs no image library. */
-function tinyPng(w: number, h: number, grey: number): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const td = new Uint8Array(4 + data.length);
-    td.set([...type].map((c) => c.charCodeAt(0)));
-    td.set(data, 4);
-    const out = new Uint8Array(12 + data.length);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, data.length);
-    out.set(td, 4);
-    dv.setUint32(8 + data.length, crc32(td));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, w);
-  new DataView(ihdr.buffer).setUint32(4, h);
-  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
-  const raw = new Uint8Array(h * (w + 1));
-  for (let y = 0; y < h; y++) raw.fill(grey, y * (w + 1) + 1, (y + 1) * (w + 1));
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array())];
-  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (png.set(p, at), at + p.length), 0);
-  return png;
-}
+/** A w x h grey PNG, by the project's own encoder, so the test needs no image library. */
+const tinyPng = (w: number, h: number, grey: number) => encodePngRgb({ width: w, height: h, data: new Uint8Array(w * h * 4).fill(grey) });
 
 const TEXTS = { '101': 'Alice visits Paris today', O_202: 'Bob and Acme Corp', '16_05_03': 'I love New York' } as const;
 type Id = keyof typeof TEXTS;
@@ -122,8 +78,7 @@ describe('npm run eval -- --api (driving a service)', () => {
         warnings: [],
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listenOnLoopback(server);
   });
 
   afterAll(async () => {

@@ -5,26 +5,14 @@
  *   Bob(None) takes the remaining None line; Paris(ORG) is the wrong type (right for EEG); Acme has a box
  *   but gold says None; Zed is not in the gold. GMNER 3 of 6 predicted / 5 gold; EEG 4; MNER 4.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../shared/data/node-load';
+import { evalCli } from '../support/cli';
 
-const run = promisify(execFile);
 const FIX = join(REPO_ROOT, 'test/fixtures/eval');
 const GOLD = join(FIX, 'riveg-gold.txt');
 const ASM = join(FIX, 'riveg-pred-assembled.txt');
-
-async function evalCli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 const json = (stdout: string) => JSON.parse(stdout.trim());
 

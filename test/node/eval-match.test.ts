@@ -1,4 +1,4 @@
-/** The RiVEG matching rule on hand-built cases (riveg.md §3.1), and the bipartite variant. */
+/** The RiVEG matching rule (`statistic/statistic.py`, https://github.com/JinYuanLi0012/RiVEG) on hand-built cases, and the bipartite variant. */
 import { describe, expect, it } from 'vitest';
 import type { GoldEntity, PredEntity } from '../../shared/eval/entities';
 import { normalizeImageId } from '../../shared/eval/entities';

@@ -1,6 +1,7 @@
 /**
  * Replays the recorded RiVEG run (research/data/RiVEG/statistic) through the scorer and checks the
- * sanity anchors of riveg.md §3.7. Every number is computed here from the files; the literals are
+ * sanity anchors of that run (`OFAVE_to_OFAREC_augment.txt` against `GMNER_finall_label.txt`, string-key
+ * one-to-one matching). Every number is computed here from the files; the literals are
  * only the expected values. Runs only where the research data folder exists.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import type { Score } from '../../shared/eval/score';
 const dataDir = resolveDataDir();
 const prf = (s: Score) => [s.precision, s.recall, s.f1].map((x) => x.toFixed(2));
 
-describe.skipIf(!existsSync(dataDir))('RiVEG replay anchors (riveg.md §3.7)', () => {
+describe.skipIf(!existsSync(dataDir))('RiVEG replay anchors', () => {
   // read in beforeAll: a skipped describe still runs its body to collect the tests
   let gold: GoldEntity[];
   let pred: RivegPred[];

@@ -3,17 +3,16 @@
  * HTML overlays (shared/eval/report-html.ts), on the hand-written fixtures of eval-cli.test.ts:
  * PER 3 of 4 predicted / 3 gold (Zed is not in the gold), ORG 0 of 2 / 1 (Paris is a LOC), LOC 0 of 0 / 1.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../shared/data/node-load';
 import { parseRivegGold, parseRivegPred } from '../../shared/data/riveg';
 import { htmlReport } from '../../shared/eval/report-html';
 import { precisionRecallSvg, scoresByType } from '../../shared/eval/report-plot';
 import { encodePngRgb } from '../../shared/vision/png-encode';
+import { evalCli } from '../support/cli';
 
 const FIX = join(REPO_ROOT, 'test/fixtures/eval');
 const gold = parseRivegGold(readFileSync(join(FIX, 'riveg-gold.txt'), 'utf8'));
@@ -56,8 +55,9 @@ describe('eval reports', () => {
     mkdirSync(join(dir, 'images'));
     const img = { width: 64, height: 48, data: new Uint8ClampedArray(64 * 48 * 4).fill(200) } as never;
     writeFileSync(join(dir, 'images', '1.jpg'), encodePngRgb(img)); // the dataset names every file .jpg
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--gold', join(FIX, 'riveg-gold.txt'),
-      '--pred', join(FIX, 'riveg-pred-assembled.txt'), '--images', join(dir, 'images'), '--html', join(dir, 'report.html'), '--plot', join(dir, 'plot.svg')], { cwd: REPO_ROOT });
+    const r = await evalCli(['--gold', join(FIX, 'riveg-gold.txt'),
+      '--pred', join(FIX, 'riveg-pred-assembled.txt'), '--images', join(dir, 'images'), '--html', join(dir, 'report.html'), '--plot', join(dir, 'plot.svg')]);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/gmner\s+50\.00\s+60\.00/);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<img src="images/1.jpg"');

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpegBase64 } from '../../scripts/bench/test-card';
 import { startLlmServer, type LlmServerHandle } from '../llm-server/server';
 import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
+import { listenOnLoopback } from '../setup/free-ports';
 import { createKey, startWranglerDev, type CreatedKey, type DevServer } from '../support/wrangler-dev';
 
 const state = mkdtempSync(join(tmpdir(), 'gmner-faults-callback-'));
@@ -38,8 +39,7 @@ beforeAll(async () => {
     }
     res.writeHead(Number(step), { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  receiverUrl = `${await listenOnLoopback(receiver)}/hook`;
   llm = await startLlmServer({ port: 0, recordings: UNIT_RECORDINGS });
   key = await createKey(state, { name: 'faults-callback' });
   dev = await startWranglerDev({

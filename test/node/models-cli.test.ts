@@ -15,6 +15,7 @@ import { ModelStore, PUBLISHED_MANIFEST_KEY } from '../../shared/store/model-sto
 import { s3ObjectStore } from '../../shared/store/s3';
 import { sha256Hex } from '../../shared/store/sha256';
 import { expectProblem } from '../helpers/model-fixtures';
+import { listenOnLoopback } from '../setup/free-ports';
 import { S3_TEST } from '../setup/s3-config';
 
 /** A static file server over `files` (key -> bytes) that counts requests per path. */
@@ -39,8 +40,7 @@ beforeAll(async () => {
     const body = served.get(key);
     res.writeHead(body ? 200 : 404).end(body ? Buffer.from(body) : undefined);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  base = `${await listenOnLoopback(server)}/`;
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 

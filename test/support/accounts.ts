@@ -6,8 +6,8 @@
 import { applyD1Migrations, type D1Migration } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { insertKeyStatement, newKey, revokeStatement } from '../../functions/api/accounts/keys';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { BLUE, RED, encodePng, makeImage, toBase64 } from './images';
+import { llmVars, recordedCalls } from './llm';
 
 const bindings = env as unknown as { DB: D1Database; TEST_MIGRATIONS: D1Migration[] };
 
@@ -49,14 +49,11 @@ let llmN = 0;
 export function llmEnv(behaviour = 'recorded', extra: Record<string, string> = {}): { env: Record<string, unknown>; model: string } {
   const sep = behaviour.includes('?') ? '&' : '?';
   const model = `${behaviour}${sep}t=accounts-${++llmN}-${Date.now()}`;
-  return { env: { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: model, ...extra }, model };
+  return { env: { ...env, ...llmVars(model), ...extra }, model };
 }
 
 /** How many chat completions the recorded server received for this model name. */
-export async function llmCalls(model: string): Promise<number> {
-  const r = await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(model)}`);
-  return (await r.json<unknown[]>()).length;
-}
+export const llmCalls = recordedCalls;
 
 /** A post the recorded server has an answer for (unit recording u3), with a small inline PNG. */
 export const RECORDED_POST = "Breaking : Marisol Vega criticizes Harold Brandt ' s plan to close public libraries";
@@ -66,6 +63,7 @@ export async function recognizeBody(text = RECORDED_POST): Promise<string> {
   return JSON.stringify({ text, image: { data: await png, media_type: 'image/png' } });
 }
 
-export function post(body: string, headers: Record<string, string>): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body };
+/** A JSON POST: a string body is sent as it is (to test malformed JSON), anything else stringified. */
+export function post(body: unknown, headers: Record<string, string>): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }

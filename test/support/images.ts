@@ -26,6 +26,12 @@ export function makeImage(width: number, height: number, px: (x: number, y: numb
   return { width, height, data };
 }
 
+/**
+ * 96 x 64, a white block (x 32..63, y 16..47) on black: the fixture detector boxes the brightest patch and the
+ * fixture decoder masks the box, so tests of the vision path get a box and a mask.
+ */
+export const whiteBlock = (): RgbaImage => makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? WHITE : [0, 0, 0, 255]));
+
 /** Top-left red, top-right green, bottom-left blue, bottom-right white: every rotation and flip differs. */
 export const quadrants = (width: number, height: number) =>
   makeImage(width, height, (x, y) => (y < height / 2 ? (x < width / 2 ? RED : GREEN) : x < width / 2 ? BLUE : WHITE));

@@ -13,6 +13,9 @@ import type { ApiBindings } from '../../functions/api/env';
 import { CALLBACK_ORIGIN, type ReceivedCallback } from '../setup/callbacks-config';
 import { llmEnv } from './accounts';
 
+/** The accounts tests' JSON POST, under the name the job tests use. */
+export { post as jsonPost } from './accounts';
+
 export const JOBS_QUEUE = 'gmner-jobs';
 export const DLQ = 'gmner-jobs-dlq';
 /** As wrangler.toml's gmner-jobs consumer. */
@@ -126,8 +129,4 @@ export async function drain(env: ApiBindings, queue: HeldQueue, opts: { maxRound
     }
   }
   return rounds;
-}
-
-export function jsonPost(body: unknown, headers: Record<string, string>): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }

@@ -1,6 +1,6 @@
 /**
  * Hosted-VLM answers for the grounding tests, written in the styles the vendors document and their
- * models are known to produce (models.md §7): Gemini's `box_2d` [ymin, xmin, ymax, xmax] on 0-1000 in
+ * models are known to produce (conventions and sources: shared/vision/vlm-boxes.ts): Gemini's `box_2d` [ymin, xmin, ymax, xmax] on 0-1000 in
  * a fenced JSON block; Qwen2.5-VL's bare list of `{"bbox_2d": [x1, y1, x2, y2], "label"}` in pixels of
  * its resized input; Qwen3-VL's `bbox_2d` on 0-1000. They are not captured from the live services
  * (the test machines have no network), so they pin the parsing, not the vendors' behaviour.

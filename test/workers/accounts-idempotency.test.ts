@@ -16,6 +16,31 @@ const idem = (key: string, auth: Record<string, string>) => ({ ...auth, 'idempot
 
 beforeAll(migrate);
 
+/**
+ * An app with a POST /v1/__stream route that streams `events` (pausing `pauseMs` after each), then sets the
+ * request's metering (null: failed on our side) and closes; `runs.count` counts the times the route ran.
+ */
+function streamingApp(events: string[], metering: { units: number; llm_tokens: number; model_ms: number } | null, pauseMs = 0) {
+  const streaming = createApp();
+  const runs = { count: 0 };
+  streaming.post('/v1/__stream', (c) => {
+    runs.count++;
+    const enc = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(ctrl) {
+        for (const ev of events) {
+          ctrl.enqueue(enc.encode(ev));
+          if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+        }
+        c.set('metering', metering);
+        ctrl.close();
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  });
+  return { app: streaming, runs };
+}
+
 describe('Idempotency-Key', () => {
   it('replays the stored answer for the same key and body: same status and body, no new work, no new unit', async () => {
     const k = await issueKey({ name: 'replay', quota: 5 });
@@ -138,23 +163,7 @@ describe('Idempotency-Key', () => {
 
   it('settles a streamed answer when its stream ends, and replays it whole', async () => {
     const k = await issueKey({ name: 'stream', quota: 3 });
-    const streaming = createApp();
-    let runs = 0;
-    streaming.post('/v1/__stream', (c) => {
-      runs++;
-      const enc = new TextEncoder();
-      const body = new ReadableStream<Uint8Array>({
-        async start(ctrl) {
-          for (const ev of ['event: stage\ndata: {"stage":"recognize"}\n\n', 'event: done\ndata: {"ok":true}\n\n']) {
-            ctrl.enqueue(enc.encode(ev));
-            await new Promise((r) => setTimeout(r, 20));
-          }
-          c.set('metering', { units: 2, llm_tokens: 10, model_ms: 5 });
-          ctrl.close();
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-    });
+    const { app: streaming, runs } = streamingApp(['event: stage\ndata: {"stage":"recognize"}\n\n', 'event: done\ndata: {"ok":true}\n\n'], { units: 2, llm_tokens: 10, model_ms: 5 }, 20);
     const ctx = createExecutionContext();
     const res = await streaming.request('/v1/__stream', post('{}', idem('s-1', k.auth)), env, ctx);
     expect(res.status).toBe(200);
@@ -165,7 +174,7 @@ describe('Idempotency-Key', () => {
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.headers.get('content-type')).toBe('text/event-stream');
     expect(await replay.text()).toBe(text);
-    expect(runs).toBe(1);
+    expect(runs.count).toBe(1);
     const rows = await usageRows(k.id);
     expect(rows).toMatchObject([{ route: 'POST /v1/__stream', units: 2, llm_tokens: 10, model_ms: 5, status: 200, outcome: 'ok' }]);
     expect(replay.headers.get('ratelimit')).toMatch(/"monthly";r=1;/);
@@ -173,19 +182,7 @@ describe('Idempotency-Key', () => {
 
   it('neither bills nor keeps a stream that its route says failed on our side (metering null)', async () => {
     const k = await issueKey({ name: 'stream-failed', quota: 3 });
-    const streaming = createApp();
-    let runs = 0;
-    streaming.post('/v1/__stream', (c) => {
-      runs++;
-      const body = new ReadableStream<Uint8Array>({
-        start(ctrl) {
-          ctrl.enqueue(new TextEncoder().encode('event: error\ndata: {"status":502}\n\n'));
-          c.set('metering', null);
-          ctrl.close();
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-    });
+    const { app: streaming, runs } = streamingApp(['event: error\ndata: {"status":502}\n\n'], null);
     for (let i = 0; i < 2; i++) {
       const ctx = createExecutionContext();
       const res = await streaming.request('/v1/__stream', post('{}', idem('sf-1', k.auth)), env, ctx);
@@ -193,7 +190,7 @@ describe('Idempotency-Key', () => {
       await res.text();
       await waitOnExecutionContext(ctx);
     }
-    expect(runs).toBe(2);
+    expect(runs.count).toBe(2);
     expect(await usageRows(k.id)).toEqual([]);
     const after = await streaming.request('/v1/models', { headers: k.auth }, env);
     expect(after.headers.get('ratelimit')).toMatch(/"monthly";r=3;/);

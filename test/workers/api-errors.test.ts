@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
-import { issueKey } from '../support/accounts';
+import { issueKey, post } from '../support/accounts';
 
 const PROBLEM = 'application/problem+json';
 const app = createApp();
@@ -25,7 +25,7 @@ async function problem(res: Response) {
   return body;
 }
 
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+const json = (body: unknown) => post(body, auth);
 const validBody = { text: 'Kevin Durant at Oracle Arena', image: { url: 'https://example.com/a.jpg' } };
 
 describe('service routes', () => {

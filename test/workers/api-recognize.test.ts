@@ -6,31 +6,19 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { MAX_TEXT_CHARS } from '../../shared/api/schemas';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
-import { issueKey } from '../support/accounts';
-import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize } from '../support/images';
+import { issueKey, post } from '../support/accounts';
+import { DURANT_ENTITIES as ENTITIES, DURANT_TEXT as TEXT, llmVars, recordedCalls, scriptedEnv } from '../support/llm';
+import { BLUE, RED, encodeJpeg, encodePng, handPng, makeImage, quadrants, toBase64, withDecoySof, withSofSize, whiteBlock } from '../support/images';
 
-const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
-const ENTITIES = [
-  { text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' },
-  { text: 'Chase Center', type: 'LOC', fine_type: null, expansion: 'an indoor arena in San Francisco' },
-];
 
 const app = createApp();
-let scriptN = 0;
-/** Registers the LLM's answers for one test and returns the env that points the API at them. */
-async function llmAnswering(answers: string[], extra: Record<string, string> = {}) {
-  const id = `api-${++scriptN}-${Date.now()}`;
-  const r = await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers }) });
-  expect(r.status).toBe(200);
-  return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, ...extra } as Record<string, unknown>;
-}
+const llmAnswering = (answers: string[], extra: Record<string, string> = {}) => scriptedEnv('api', answers, extra);
 /** `authorization: Bearer <key>` of a key issued into this file's D1: every /v1 route requires one. */
 let auth: Record<string, string> = {};
 beforeAll(async () => {
   auth = (await issueKey({ name: 'api-recognize' })).auth;
 });
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+const json = (body: unknown) => post(body, auth);
 const png = () => encodePng(makeImage(48, 32, (x) => (x < 24 ? RED : BLUE)));
 
 describe('POST /v1/recognize', () => {
@@ -68,7 +56,7 @@ describe('POST /v1/recognize', () => {
 
   it('one text limit for both forms: a 1.2 M-character multipart post is refused before the LLM sees it', async () => {
     const e = await llmAnswering([JSON.stringify({ entities: ENTITIES })]);
-    const calls = async () => ((await (await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(String(e.LLM_MODEL))}`)).json()) as unknown[]).length;
+    const calls = () => recordedCalls(String(e.LLM_MODEL));
     const pointers = async (res: Response) => {
       expect(res.status).toBe(422);
       const body = await res.json<any>();
@@ -136,7 +124,7 @@ describe('POST /v1/recognize', () => {
   });
 
   it("502 with a clean detail when the provider refuses; the provider's words go to the log line with the request id", async () => {
-    const e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `unauthorized?t=api-${Date.now()}` };
+    const e = { ...env, ...llmVars(`unauthorized?t=api-${Date.now()}`) };
     const logged: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => { logged.push(String(line)); });
     try {
@@ -154,7 +142,7 @@ describe('POST /v1/recognize', () => {
   });
 
   it('502 naming the LLM when the provider keeps failing', async () => {
-    const e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `fail500?t=api-${Date.now()}`, LLM_MAX_RETRIES: '1' };
+    const e = { ...env, ...llmVars(`fail500?t=api-${Date.now()}`), LLM_MAX_RETRIES: '1' };
     const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await png()) } }), e);
     expect(res.status).toBe(502);
     const body = await res.json<any>();
@@ -167,7 +155,7 @@ describe('POST /v1/recognize with MODEL_SET=fixtures (every stage through onnxru
   it('fills groundable, score, box and mask from the fixture models, and reports them loaded', async () => {
     const e = { ...(await llmAnswering([JSON.stringify({ entities: ENTITIES })])), MODEL_SET: 'fixtures' };
     // A white block on black: the fixture detector boxes the brightest patch, the decoder masks the box.
-    const image = makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
+    const image = whiteBlock();
     const res = await app.request('/v1/recognize', json({ text: TEXT, image: { data: toBase64(await encodePng(image)) }, options: { masks: true } }), e);
     expect(res.status).toBe(200);
     const body = await res.json<any>();

@@ -7,28 +7,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { VISION_SKIPPED_WARNING } from '../../shared/pipeline/orchestrator';
 import { sha256Hex } from '../../shared/store/sha256';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
-import { issueKey } from '../support/accounts';
-import { encodePng, makeImage, toBase64 } from '../support/images';
+import { issueKey, post as jsonPost } from '../support/accounts';
+import { DURANT_ENTITIES as ENTITIES, DURANT_TEXT as TEXT, scriptedEnv } from '../support/llm';
+import { encodePng, toBase64, whiteBlock } from '../support/images';
 
-const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
-const ENTITIES = [
-  { text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' },
-  { text: 'Chase Center', type: 'LOC', fine_type: null, expansion: 'an indoor arena in San Francisco' },
-];
 const app = createApp();
 let auth: Record<string, string> = {};
 beforeAll(async () => {
   auth = (await issueKey({ name: 'api-vision-option' })).auth;
 });
-let n = 0;
-async function fixturesEnv(answers: string[]) {
-  const id = `vision-option-${++n}-${Date.now()}`;
-  expect((await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers }) })).status).toBe(200);
-  return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, MODEL_SET: 'fixtures' } as Record<string, unknown>;
-}
-const post = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
-const block = () => encodePng(makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255])));
+const fixturesEnv = (answers: string[]) => scriptedEnv('vision-option', answers, { MODEL_SET: 'fixtures' });
+const post = (body: unknown) => jsonPost(body, auth);
+const block = () => encodePng(whiteBlock());
 
 describe('options.vision = "none"', () => {
   it('answers entities and expansions only: vision fields null, models and warnings say why, no vision timings', async () => {

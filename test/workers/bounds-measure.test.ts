@@ -6,14 +6,13 @@
  *
  *   npx vitest run test/workers/bounds-measure.test.ts
  */
-import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { modelRuntimeFromEnv } from '../../models/runtime-from-env';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey } from '../support/accounts';
-import { encodePng, makeImage } from '../support/images';
+import { encodePng, whiteBlock } from '../support/images';
+import { scriptedEnv } from '../support/llm';
 
 const app = createApp();
 const ANSWER = JSON.stringify({ entities: [{ text: 'Kevin Durant', type: 'PER', fine_type: null, expansion: 'an American basketball player' }] });
@@ -23,14 +22,12 @@ describe('bounded work per post (measured)', () => {
   let e: Record<string, unknown> = {};
   beforeAll(async () => {
     auth = (await issueKey({ name: 'bounds' })).auth;
-    const id = `bounds-${Date.now()}`;
-    await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers: [ANSWER] }) });
     // MEMORY_BUDGET_MB spelled out: this file's own runtime, not one another file already warmed
-    e = { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, MODEL_SET: 'fixtures', MODEL_STORE: 'origin', MEMORY_BUDGET_MB: '128' };
+    e = await scriptedEnv('bounds', [ANSWER], { MODEL_SET: 'fixtures', MODEL_STORE: 'origin', MEMORY_BUDGET_MB: '128' });
   });
 
   it('700 repetitions, a 1.3 M-character multipart post, then the next request', { timeout: 600_000 }, async () => {
-    const image = await encodePng(makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255])));
+    const image = await encodePng(whiteBlock());
     const heapMb = () => Math.round(modelRuntimeFromEnv(e, workerdOrt).ort.heapBytes() / 2 ** 20 * 10) / 10;
     const post = async (step: string, text: string, masks: boolean) => {
       const form = new FormData();

@@ -203,24 +203,22 @@ describe('POST /v1/hooks/{source}: bounded and metered (issue 11, items 2 and 6)
   });
 
   it("counts against the source key's quota (a unit held for the job) and rate limit: 429 with Retry-After, no job", async () => {
-    const quotaKey = await issueKey({ name: 'hooks-quota', quota: 1 });
-    const q = hookEnv({ HOOK_KEY_CMS: quotaKey.id });
-    expect((await send(q.env, signed(await event()))).status).toBe(202);
-    const over = await send(q.env, signed(await event()));
-    expect(over.status).toBe(429);
-    expect((await over.json<any>()).type).toBe('https://gmner.dev/problems/quota-exceeded');
-    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(q.queue.sent).toBe(1);
-    await drain(q.env, q.queue);
-    expect((await usageRows(quotaKey.id)).map((r) => r.units)).toEqual([1]);
-
-    const rateKey = await issueKey({ name: 'hooks-rate', rateLimit: 1 });
-    const r = hookEnv({ HOOK_KEY_CMS: rateKey.id });
-    expect((await send(r.env, signed(await event()))).status).toBe(202);
-    const limited = await send(r.env, signed(await event()));
-    expect(limited.status).toBe(429);
-    expect((await limited.json<any>()).type).toBe('https://gmner.dev/problems/rate-limited');
-    expect(r.queue.sent).toBe(1);
+    /** Two events on a key that admits one: the first is queued, the second is a 429 of `problem`. */
+    const secondRefused = async (keyOptions: Parameters<typeof issueKey>[0], problem: string) => {
+      const key = await issueKey(keyOptions);
+      const h = hookEnv({ HOOK_KEY_CMS: key.id });
+      expect((await send(h.env, signed(await event()))).status).toBe(202);
+      const over = await send(h.env, signed(await event()));
+      expect(over.status).toBe(429);
+      expect((await over.json<any>()).type).toBe(`https://gmner.dev/problems/${problem}`);
+      expect(h.queue.sent).toBe(1);
+      return { key, h, over };
+    };
+    const quota = await secondRefused({ name: 'hooks-quota', quota: 1 }, 'quota-exceeded');
+    expect(quota.over.headers.get('retry-after')).toMatch(/^\d+$/);
+    await drain(quota.h.env, quota.h.queue);
+    expect((await usageRows(quota.key.id)).map((r) => r.units)).toEqual([1]);
+    await secondRefused({ name: 'hooks-rate', rateLimit: 1 }, 'rate-limited');
   });
 
   it('503 accounts-unavailable with Retry-After when the meter does not answer; nothing queued', async () => {

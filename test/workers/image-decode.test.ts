@@ -4,18 +4,12 @@ import WEBP_DEC from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import PNG_WASM from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { createDecoder, type WasmModules } from '../../shared/image/decode';
-import { ProblemError } from '../../shared/problems';
 import {
   BLUE, GREEN, RED, WHITE, encodeJpeg, encodePng, encodeWebp, handPng, makeImage, near, pixel, quadrantColours, quadrants,
 } from '../support/images';
+import { problemOf } from '../support/problem-of';
 
 const decoder = imageDecoder();
-
-async function problemOf(p: Promise<unknown>): Promise<ProblemError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProblemError);
-  return e as ProblemError;
-}
 
 describe('decoding each format', () => {
   const src = quadrants(64, 32);

@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { imageDecoder } from '../../functions/api/recognize/image-decoder';
 import { DEFAULT_INTAKE_OPTIONS, intakeImage, readHeader } from '../../shared/image/intake';
 import type { ImageDecoder } from '../../shared/image/types';
-import { ProblemError } from '../../shared/problems';
 import {
   asExtendedWebp, encodeJpeg, encodePng, encodeWebp, quadrants, withDecoySof, withSecondIhdr, withSecondSof, withSofSize,
 } from '../support/images';
+import { problemOf as refusal } from '../support/problem-of';
 
 const decoder = imageDecoder();
 
@@ -20,12 +20,6 @@ function countingDecoder() {
   const calls: string[] = [];
   const d: ImageDecoder = { decode: (b, f) => (calls.push(f), decoder.decode(b, f)) };
   return { d, calls };
-}
-
-async function refusal(p: Promise<unknown> | (() => unknown)): Promise<ProblemError> {
-  const e = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProblemError);
-  return e as ProblemError;
 }
 
 /** Intake with a counting decoder: the problem and how many decodes ran. */

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readHeader, sniffFormat } from '../../shared/image/intake';
 import { clearOrientation, jpegHasEnd } from '../../shared/image/jpeg';
-import { ProblemError } from '../../shared/problems';
 import { encodeJpeg, encodePng, encodeWebp, handPng, quadrants, withOrientation } from '../support/images';
-
-const problem = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProblemError);
-    return e as ProblemError;
-  }
-  throw new Error('expected a ProblemError');
-};
+import { problemOfSync as problem } from '../support/problem-of';
 
 describe('sniffFormat and readHeader', () => {
   const src = quadrants(40, 30);

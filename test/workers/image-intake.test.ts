@@ -4,19 +4,13 @@ import { intakeImage, readHeader, DEFAULT_INTAKE_OPTIONS, type IntakeOptions, ty
 import { applyOrientation } from '../../shared/image/orient';
 import { fitLongSide, resize } from '../../shared/image/resize';
 import type { Downscaler, ImageDecoder } from '../../shared/image/types';
-import { ProblemError } from '../../shared/problems';
 import {
   BLUE, GREEN, RED, WHITE, encodeJpeg, encodePng, handPng, near, quadrantColours, quadrants, toBase64, withOrientation, withSofSize,
 } from '../support/images';
+import { problemOf as failure } from '../support/problem-of';
 
 const decoder = imageDecoder();
 const OPTS: IntakeOptions = { ...DEFAULT_INTAKE_OPTIONS };
-
-async function failure(p: Promise<unknown>): Promise<ProblemError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProblemError);
-  return e as ProblemError;
-}
 
 /** Counts decodes, so a test can prove that a refusal happened before any decoding. */
 function countingDecoder() {

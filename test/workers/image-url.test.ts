@@ -2,25 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { fetchImage, type FetchFn, type FetchLimits } from '../../shared/image/fetch';
 import { checkImageUrl, parseIPv4 } from '../../shared/image/url-policy';
-import { ProblemError } from '../../shared/problems';
+import type { ProblemError } from '../../shared/problems';
+import { problemOf as failure, problemOfSync } from '../support/problem-of';
 
 const LIMITS: FetchLimits = { maxBytes: 1000, timeoutMs: 2000, maxRedirects: 3, allowInsecureUrls: false };
 
 function refusal(url: string, allowInsecure = false): ProblemError {
-  try {
-    checkImageUrl(url, allowInsecure);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProblemError);
-    expect((e as ProblemError).kind).toBe('image-url-refused');
-    return e as ProblemError;
-  }
-  throw new Error(`${url} was accepted`);
-}
-
-async function failure(p: Promise<unknown>): Promise<ProblemError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProblemError);
-  return e as ProblemError;
+  const p = problemOfSync(() => checkImageUrl(url, allowInsecure), `${url} was accepted`);
+  expect(p.kind).toBe('image-url-refused');
+  return p;
 }
 
 describe('URL policy', () => {

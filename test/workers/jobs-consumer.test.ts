@@ -10,7 +10,7 @@ import { createApp } from '../../functions/api/app';
 import type { ApiBindings } from '../../functions/api/env';
 import { signWebhook } from '../../functions/api/jobs';
 import { issueKey, llmCalls, recognizeBody, revokeKey, usageRows, type TestKey } from '../support/accounts';
-import { encodePng, makeImage, toBase64 } from '../support/images';
+import { encodePng, toBase64, whiteBlock } from '../support/images';
 import { DLQ, deliver, drain, inbox, jobsEnv, jsonPost, received } from '../support/jobs';
 
 const app = createApp();
@@ -326,7 +326,7 @@ describe('the job consumer', () => {
 
   it('runs the fixture vision models in a job: boxes and masks in the stored result', async () => {
     const { env: e, queue } = jobsEnv({ extra: { MODEL_SET: 'fixtures' } });
-    const image = makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
+    const image = whiteBlock();
     const res = await app.request('/v1/jobs', jsonPost({ text: JSON.parse(await recognizeBody()).text, image: { data: toBase64(await encodePng(image)) }, options: { masks: true } }, key.auth), e);
     const { id } = await res.json<any>();
     await drain(e, queue);

@@ -3,30 +3,12 @@
  * Retry-After, and the 502/503/504 problems when the provider fails for good.
  */
 import { describe, expect, it } from 'vitest';
-import { isProblem, type ProblemError } from '../../shared/problems';
 import { createRecognizer, llmConfigFromEnv } from '../../shared/recognize';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
+import { recordedCalls as calls, recordedRecognizer as recognizer, scriptAnswers } from '../support/llm';
+import { problemOf } from '../support/problem-of';
 
 const VEGA = UNIT_RECORDINGS.find((r) => r.id === 'u3')!.text;
-
-function recognizer(model: string, env: Record<string, unknown> = {}) {
-  const r = llmConfigFromEnv({ LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: model, ...env });
-  if (!r.config) throw new Error(r.problems.join('; '));
-  return createRecognizer(r.config);
-}
-
-const calls = async (model: string) => ((await (await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(model)}`)).json()) as unknown[]).length;
-
-async function problemOf(p: Promise<unknown>): Promise<ProblemError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isProblem(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a problem');
-}
 
 describe('timeouts and cancellation', () => {
   it('gives up after LLM_TIMEOUT_MS with 504 llm-timeout, without retrying', async () => {
@@ -135,10 +117,7 @@ describe('retries', () => {
     const p = await problemOf(recognizer('unauthorized?t=r11').recognize({ text: VEGA, labels: 'gmner' }));
     expect(p.message).toBe('the LLM provider (openai, model unauthorized?t=r11) rejected the request (401). Check LLM_API_KEY.');
     expect(String((p.cause as Error).message)).toContain('Incorrect API key provided');
-    await fetch(`${LLM_SERVER_ORIGIN}/__script`, {
-      method: 'POST',
-      body: JSON.stringify({ id: 'r12', answers: [{ status: 400, message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9001 tokens (internal ref 7f3a)." }] }),
-    });
+    await scriptAnswers('r12', [{ status: 400, message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9001 tokens (internal ref 7f3a)." }]);
     const ctx = await problemOf(recognizer('scripted?id=r12').recognize({ text: VEGA, labels: 'gmner' }));
     expect(ctx.message).toBe("the LLM provider (openai, model scripted?id=r12) rejected the request (400: the prompt is longer than the model's context).");
     expect(ctx.extensions).toMatchObject({ upstream_status: 400 });
@@ -161,10 +140,7 @@ describe('retries', () => {
   });
 
   it('fails the whole per_entity request when one expansion fails for good', async () => {
-    await fetch(`${LLM_SERVER_ORIGIN}/__script`, {
-      method: 'POST',
-      body: JSON.stringify({ id: 'r10', answers: ['{"entities": [{"text": "Marisol Vega", "type": "PER"}]}', { status: 500 }] }),
-    });
+    await scriptAnswers('r10', ['{"entities": [{"text": "Marisol Vega", "type": "PER"}]}', { status: 500 }]);
     const p = await problemOf(recognizer('scripted?id=r10', { LLM_MODE: 'per_entity', LLM_MAX_RETRIES: '0' }).recognize({ text: VEGA, labels: 'gmner' }));
     expect([p.kind, p.status]).toEqual(['llm-failed', 502]);
   });

@@ -8,9 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../shared/pipeline/orchestrator';
 import type { GroundStage } from '../../shared/pipeline/contracts';
-import { createRecognizer, llmConfigFromEnv } from '../../shared/recognize';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { UNIT_RECORDINGS } from '../llm-server/unit-recordings';
+import { recordedRecognizer, recordedRequests } from '../support/llm';
 import { fakeImage } from '../support/stage-doubles';
 import { visionBench } from '../support/vision-fixtures';
 import { MobileClipEntail, DEFAULT_NEGATIVES, DEFAULT_TEMPLATES } from '../../shared/stages/entail-mobileclip';
@@ -39,8 +38,6 @@ class BlockingGround implements GroundStage {
 describe('LLM overlap in one isolate', () => {
   it('the LLM request arrives before a blocking prepare() ends', async () => {
     const model = `slow?delay_ms=300&test=overlap-${Date.now()}`;
-    const cfg = llmConfigFromEnv({ LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: model, LLM_MAX_RETRIES: '0' });
-    if (!cfg.config) throw new Error(cfg.problems.join('; '));
     const ground = new BlockingGround();
     const image = fakeImage();
     const text = UNIT_RECORDINGS.find((r) => r.id === 'u3')!.text;
@@ -48,9 +45,9 @@ describe('LLM overlap in one isolate', () => {
     const result = await runPipeline(
       { text, labels: 'gmner', masks: false, request_id: 'overlap' },
       async () => ({ image, warnings: [] }),
-      { recognize: createRecognizer(cfg.config), ground },
+      { recognize: recordedRecognizer(model, { LLM_MAX_RETRIES: '0' }), ground },
     );
-    const [logged] = (await (await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(model)}`)).json()) as Array<{ at: number }>;
+    const [logged] = await recordedRequests(model);
     expect(ground.blockEnd - ground.blockStart).toBeGreaterThanOrEqual(BLOCK_MS);
     expect(logged.at).toBeGreaterThanOrEqual(started);
     expect(logged.at).toBeLessThan(ground.blockEnd);
@@ -63,12 +60,10 @@ describe('LLM overlap in one isolate', () => {
     const bench = await visionBench();
     const delay = 400;
     const model = `slow?delay_ms=${delay}&test=overlap-fixtures-${Date.now()}`;
-    const cfg = llmConfigFromEnv({ LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: model, LLM_MAX_RETRIES: '0' });
-    if (!cfg.config) throw new Error(cfg.problems.join('; '));
     const segment = new SamSegment(bench.models, { encoderModel: 'mobilesam-encoder', decoderModel: 'sam-decoder-a', cacheSize: 4 });
     let prepareEnd = 0;
     const stages = {
-      recognize: createRecognizer(cfg.config),
+      recognize: recordedRecognizer(model, { LLM_MAX_RETRIES: '0' }),
       entail: new MobileClipEntail(bench.models, { visionModel: 'mobileclip-s0-vision', textModel: 'mobileclip-s0-text', calibration: DEFAULT_ENTAIL_CALIBRATION, negatives: DEFAULT_NEGATIVES, templates: DEFAULT_TEMPLATES, cacheSize: 4 }),
       ground: new OwlGround(bench.models, { imageModel: 'owlvit-b32-image', queryModel: 'owlvit-b32-query', minScore: 0, cacheSize: 4 }),
       // the SAM encoder at 1024² is the longest image-level run; its end is when the thread is free again
@@ -84,7 +79,7 @@ describe('LLM overlap in one isolate', () => {
     const started = Date.now();
     const t = (await post('measured')).timings_ms;
     console.log(`fixtures, LLM ${delay} ms: ${JSON.stringify(t)}`);
-    const requests = (await (await fetch(`${LLM_SERVER_ORIGIN}/__requests?model=${encodeURIComponent(model)}`)).json()) as Array<{ at: number }>;
+    const requests = await recordedRequests(model);
     const arrived = requests[requests.length - 1].at;
     expect(arrived).toBeGreaterThanOrEqual(started);
     expect(arrived).toBeLessThan(prepareEnd);

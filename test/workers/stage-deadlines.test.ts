@@ -5,7 +5,6 @@
  * stage Worker's RPC stub only; the api, the orchestrator and the remote client are the product's.
  */
 import { createExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
 import { EntailService } from '../../functions/entail/index';
@@ -13,26 +12,21 @@ import type { Entailment } from '../../shared/pipeline/contracts';
 import { ProblemError } from '../../shared/problems';
 import { problemFromRpc, rpcCallee } from '../../shared/rpc-errors';
 import { httpStage, rpcStage, type EntailRpc } from '../../shared/stages/remote';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey } from '../support/accounts';
+import { DURANT_TEXT as TEXT, scriptedEnv } from '../support/llm';
 import { BLUE, RED, encodePng, makeImage, toBase64 } from '../support/images';
 
-const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
 const ENTITIES = [{ text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' }];
 const app = createApp();
 let auth: Record<string, string> = {};
-let n = 0;
 beforeAll(async () => {
   auth = (await issueKey({ name: 'stage-deadlines' })).auth;
 });
 
 async function envWith(extra: Record<string, unknown>, answers = 3) {
-  const id = `deadlines-${++n}-${Date.now()}`;
-  const r = await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers: Array(answers).fill(JSON.stringify({ entities: ENTITIES })) }) });
-  expect(r.status).toBe(200);
   // the other stages remote too, answering at once (else they would run in-process from the default set)
   const others = { GROUND_SERVICE: { prepare: async () => undefined, ground: async (_i: unknown, _k: unknown, x: string[]) => x.map(() => null) }, SEGMENT_SERVICE: { prepare: async () => undefined, segment: async () => [] } };
-  return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, ...others, ...extra } as Record<string, unknown>;
+  return scriptedEnv('deadlines', Array(answers).fill(JSON.stringify({ entities: ENTITIES })), { ...others, ...extra });
 }
 const recognize = async (e: Record<string, unknown>) => {
   const png = await encodePng(makeImage(48, 32, (x) => (x < 24 ? RED : BLUE)));

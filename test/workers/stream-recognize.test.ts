@@ -7,32 +7,21 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app';
-import { LLM_SERVER_ORIGIN, LLM_SERVER_URL } from '../llm-server/constants';
 import { issueKey, usageRows, type TestKey } from '../support/accounts';
-import { encodePng, makeImage, toBase64 } from '../support/images';
+import { DURANT_ENTITIES as ENTITIES, DURANT_TEXT as TEXT, scriptedEnv } from '../support/llm';
+import { encodePng, toBase64, whiteBlock } from '../support/images';
 
-const TEXT = 'RT @ hoopsdaily : Kevin Durant arrives at Chase Center # NBA';
-const ENTITIES = [
-  { text: 'Kevin Durant', type: 'person', fine_type: null, expansion: 'an American basketball player' },
-  { text: 'Chase Center', type: 'LOC', fine_type: null, expansion: 'an indoor arena in San Francisco' },
-];
 const app = createApp();
 let key: TestKey;
 beforeAll(async () => {
   key = await issueKey({ name: 'stream' });
 });
 
-let scriptN = 0;
-async function llmAnswering(answers: string[], extra: Record<string, unknown> = {}) {
-  const id = `stream-${++scriptN}-${Date.now()}`;
-  const r = await fetch(`${LLM_SERVER_ORIGIN}/__script`, { method: 'POST', body: JSON.stringify({ id, answers }) });
-  expect(r.status).toBe(200);
-  return { ...env, LLM_BASE_URL: LLM_SERVER_URL, LLM_API_KEY: 'sk-test', LLM_MODEL: `scripted?id=${id}`, ...extra } as Record<string, unknown>;
-}
+const llmAnswering = (answers: string[], extra: Record<string, unknown> = {}) => scriptedEnv('stream', answers, extra);
 
 /** A white block on black: the fixture detector boxes it, the decoder masks it. */
 async function blockImage() {
-  return toBase64(await encodePng(makeImage(96, 64, (x, y) => (x >= 32 && x < 64 && y >= 16 && y < 48 ? [255, 255, 255, 255] : [0, 0, 0, 255]))));
+  return toBase64(await encodePng(whiteBlock()));
 }
 
 const request = (body: unknown, accept?: string, auth = key.auth) => ({
