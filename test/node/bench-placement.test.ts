@@ -5,25 +5,11 @@
  * whose stages ran somewhere else than the placement says fails the bench. The hop measurement gets every call a stage
  * Worker made to its part and shard Workers, with the callee's run time and the bytes each way.
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { gradientPng } from '../support/png-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   benchPlacements, checkPlacement, hopTable, parsePlacements, placementTable, targetMs, type PlacementRun,
 } from '../../scripts/bench/pipeline-placement';
-
-/** An RGB PNG with a gradient (the product's codecs are for workerd). */
-function gradientPng(w: number, h: number): Uint8Array {
-  const rows = Buffer.alloc(h * (1 + 3 * w));
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.set([(x * 2) % 256, (y * 3) % 256, 128], y * (1 + 3 * w) + 1 + 3 * x);
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr.set([8, 2, 0, 0, 0], 8);
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]));
-}
 
 describe('placement option', () => {
   it('parses the three placements and refuses anything else', () => {
