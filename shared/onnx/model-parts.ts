@@ -53,6 +53,7 @@ export function shardEntry(entry: ModelEntry, index: number): ModelEntry {
     inputs: spec.inputs,
     outputs: spec.outputs,
     memory: spec.memory,
+    batch: entry.shards!.batch,
     shards: undefined,
   };
 }

@@ -7,7 +7,7 @@
  * Chaining is pure: `runShardChain` decides which values each shard gets and which it must return, and a caller
  * supplies how one shard runs (in-process through ModelRuntime, or over a service binding to the shard's Worker).
  */
-import type { MemoryNeed, ModelFile, TensorSpec } from './manifest-types';
+import type { MeasuredBatch, MemoryNeed, ModelFile, TensorSpec } from './manifest-types';
 import type { TensorData } from './tensors';
 
 export interface ShardSpec {
@@ -28,7 +28,23 @@ export interface ShardPlan {
   model: string;
   /** The per-isolate budget the cut was made for. */
   budgetBytes: number;
+  /**
+   * The rows every shard's `memory` was measured at (absent: no free batch dimension). A shard Worker given more
+   * runs them as sub-batches of this size, every shard at the same row offsets, so values that encode a row's
+   * position in its batch (the text towers' `arange(batch)` pooling offsets) agree between shards.
+   */
+  batch?: MeasuredBatch;
   shards: ShardSpec[];
+}
+
+/** The batch a cut was measured at: the size of `dim` in the feeds of the first shard's inputs that have it. */
+export function measuredBatch(first: ShardSpec | { inputs: TensorSpec[] }, feeds: Record<string, TensorData>, dim: string): MeasuredBatch | undefined {
+  for (const spec of first.inputs) {
+    const axis = spec.shape.indexOf(dim);
+    const t = feeds[spec.name];
+    if (axis >= 0 && t) return { dim, rows: t.dims[axis] };
+  }
+  return undefined;
 }
 
 /** Runs one shard on named inputs and returns exactly the named outputs. */
