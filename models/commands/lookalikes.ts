@@ -79,7 +79,8 @@ export async function buildLookalike(recipe: LookalikeRecipe, o: LookalikesOptio
     return pin;
   }
   // the rows each shard's peak was measured at: the runtime never runs more than that at once (sub-batch.ts)
-  const batch = recipe.altFeeds ? measuredBatch(built[0], recipe.feeds(), recipe.dynamicDim ?? 'batch') : undefined;
+  const feeds = recipe.feeds();
+  const batch = recipe.altFeeds ? measuredBatch(built, (n) => feeds[n] ?? cutter.probed.get(n) ?? whole.outputs[n], recipe.dynamicDim ?? 'batch') : undefined;
   const plan: ShardPlan = { model: recipe.id, budgetBytes: budgetMiB * MiB, ...(batch ? { batch } : {}), shards: [] };
   for (const s of built) {
     plan.shards.push({

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOOKALIKES } from '../../models/lookalikes';
 import { runFresh, type OptLevel } from '../../models/graph/measure';
+import { shardEntry } from '../../shared/onnx/model-parts';
 import type { TensorData } from '../../shared/onnx/tensors';
 
 const MiB = 2 ** 20;
@@ -36,7 +37,7 @@ async function chain(id: string, feeds: Record<string, TensorData>, label: strin
   for (const s of entry.shards!.shards) {
     const bytes = new Uint8Array(readFileSync(join(v.dir!, s.file.key)));
     const shardFeeds = Object.fromEntries(s.inputs.map((t) => [t.name, values.get(t.name)!]));
-    const model = v['sub-batch'] ? { inputs: s.inputs, outputs: s.outputs, batch: entry.shards!.batch } : undefined;
+    const model = v['sub-batch'] ? shardEntry(entry, s.index) : undefined;
     const r = await runFresh(bytes, shardFeeds, { outputs: s.outputs.map((o) => o.name), graphOptimizationLevel: level, model });
     for (const [k, t] of Object.entries(r.outputs)) values.set(k, t);
     const total = r.peakHeapBytes + bytes.length;

@@ -37,14 +37,21 @@ export interface ShardPlan {
   shards: ShardSpec[];
 }
 
-/** The batch a cut was measured at: the size of `dim` in the feeds of the first shard's inputs that have it. */
-export function measuredBatch(first: ShardSpec | { inputs: TensorSpec[] }, feeds: Record<string, TensorData>, dim: string): MeasuredBatch | undefined {
-  for (const spec of first.inputs) {
+/**
+ * The batch a cut was measured at: the size of `dim` in the measured values of the shards' tensors. Undefined when
+ * no tensor has the dimension, or when one labelled with it had another size (the planner names every dimension that
+ * varies with the batch, so a flattened rows × tokens axis carries the name too): such a plan cannot be split by rows.
+ */
+export function measuredBatch(shards: { inputs: TensorSpec[]; outputs: TensorSpec[] }[], measured: (name: string) => TensorData | undefined, dim: string): MeasuredBatch | undefined {
+  let rows: number | undefined;
+  for (const spec of shards.flatMap((s) => [...s.inputs, ...s.outputs])) {
     const axis = spec.shape.indexOf(dim);
-    const t = feeds[spec.name];
-    if (axis >= 0 && t) return { dim, rows: t.dims[axis] };
+    const t = measured(spec.name);
+    if (axis < 0 || !t) continue;
+    if (rows !== undefined && t.dims[axis] !== rows) return undefined;
+    rows = t.dims[axis];
   }
-  return undefined;
+  return rows === undefined ? undefined : { dim, rows };
 }
 
 /** Runs one shard on named inputs and returns exactly the named outputs. */

@@ -63,7 +63,8 @@ export function rowsOf(inputs: TensorSpec[], feeds: Feeds, batch: MeasuredBatch)
 
 /**
  * `run` once per sub-batch of at most `batch.rows` rows (once in all when there is no batch or it fits). Inputs and
- * outputs without the batch dimension pass whole; such an output is taken from the first sub-batch. `run` answering
+ * outputs without the batch dimension pass whole; such an output is taken from the first sub-batch (and refused if
+ * its shape differs between sub-batches). `run` answering
  * null (the session went stale) stops the loop and answers null.
  */
 export async function runInSubBatches(
@@ -87,6 +88,10 @@ export async function runInSubBatches(
   }
   return Object.fromEntries(Object.keys(parts[0]).map((name) => {
     const axis = axisOf(model.outputs, name, batch.dim);
-    return [name, axis < 0 ? parts[0][name] : concatAxis(parts.map((p) => p[name]), axis)];
+    if (axis >= 0) return [name, concatAxis(parts.map((p) => p[name]), axis)];
+    // an output not labelled with the batch must not depend on it; one whose shape does is mislabelled, not joinable
+    const dims = parts[0][name].dims.join(',');
+    if (parts.some((p) => p[name].dims.join(',') !== dims)) throw new Error(`output "${name}" changes shape with the rows but its spec has no "${batch.dim}" dimension: cannot join its sub-batches`);
+    return [name, parts[0][name]];
   }));
 }

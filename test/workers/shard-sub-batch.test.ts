@@ -12,7 +12,7 @@ import { shardId } from '../../shared/onnx/model-parts';
 import { ModelRuntime } from '../../shared/onnx/model-runtime';
 import { GraphBuilder } from '../../shared/onnx/onnx-writer';
 import { workerdOrt } from '../../shared/onnx/ort-workerd';
-import { runShardChain, type ShardPlan } from '../../shared/onnx/shard-plan';
+import { measuredBatch, runShardChain, type ShardPlan } from '../../shared/onnx/shard-plan';
 import { concatAxis, rowsOf, sliceAxis } from '../../shared/onnx/sub-batch';
 import type { TensorData } from '../../shared/onnx/tensors';
 import { ModelStore } from '../../shared/store/model-store';
@@ -63,7 +63,9 @@ async function runtime(batch: MeasuredBatch | undefined): Promise<{ rt: ModelRun
     model: 'toy', budgetBytes: 128 * 2 ** 20, ...(batch ? { batch } : {}),
     shards: [
       { index: 0, file: await file('test/shard0.onnx'), inputs: [X], outputs: [A, R], memory },
-      { index: 1, file: await file('test/shard1.onnx'), inputs: [A, R], outputs: [Y, T], memory },
+      // as in the look-alike text tower's last shard, the file names the output's dimensions its own way; the
+      // entry's contract (below) says which one is the batch
+      { index: 1, file: await file('test/shard1.onnx'), inputs: [A, R], outputs: [{ ...Y, shape: ['y_0', 'y_1'] }, T], memory },
     ],
   };
   const entry: ModelEntry = {
@@ -120,5 +122,20 @@ describe('sub-batch tensor helpers', () => {
     const specs: TensorSpec[] = [{ name: 'p', type: 'int64', shape: ['b', 3] }, { name: 'q', type: 'int64', shape: [3, 'b'] }];
     expect(() => rowsOf(specs, { p: t, q: t }, { dim: 'b', rows: 1 })).toThrow(/disagree on "b": 2 rows, and 3 in "q"/);
     expect(rowsOf(specs, { p: t }, { dim: 'b', rows: 1 })).toBe(2);
+  });
+});
+
+describe('measuredBatch (what the look-alike build writes into a plan)', () => {
+  const i64 = (dims: number[]): TensorData => ({ type: 'int64', data: new BigInt64Array(dims.reduce((a, b) => a * b, 1)), dims });
+  const cut = [{ inputs: [{ name: 'ids', type: 'int64', shape: ['n', 16] }], outputs: [{ name: 'h', type: 'int64', shape: ['n', 16, 4] }] }] as { inputs: TensorSpec[]; outputs: TensorSpec[] }[];
+  it('is the size every tensor labelled with the dimension had', () => {
+    const values: Record<string, TensorData> = { ids: i64([8, 16]), h: i64([8, 16, 4]) };
+    expect(measuredBatch(cut, (n) => values[n], 'n')).toEqual({ dim: 'n', rows: 8 });
+    expect(measuredBatch(cut, (n) => values[n], 'other')).toBeUndefined();
+  });
+  it('is undefined where a tensor labelled with it is really rows x tokens (OWL-ViT query\'s flattened mask): no split', () => {
+    const flattened = [{ ...cut[0], outputs: [{ name: 'flat', type: 'bool', shape: ['n', 1] }] }] as typeof cut;
+    const values: Record<string, TensorData> = { ids: i64([8, 16]), flat: i64([128, 1]) };
+    expect(measuredBatch(flattened, (n) => values[n], 'n')).toBeUndefined();
   });
 });
