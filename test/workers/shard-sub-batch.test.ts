@@ -114,9 +114,9 @@ describe('sub-batch tensor helpers', () => {
   const t: TensorData = { type: 'int64', data: BigInt64Array.from([0n, 1n, 2n, 3n, 4n, 5n]), dims: [2, 3] };
   it('slices and joins along any axis', () => {
     const parts = [sliceAxis(t, 1, 0, 2), sliceAxis(t, 1, 2, 3)];
-    expect(parts.map((p) => [p.dims, Array.from(p.data)])).toEqual([[[2, 2], [0n, 1n, 3n, 4n]], [[2, 1], [2n, 5n]]]);
+    expect(parts.map((p) => [p.dims, Array.from(p.data as BigInt64Array)])).toEqual([[[2, 2], [0n, 1n, 3n, 4n]], [[2, 1], [2n, 5n]]]);
     const back = concatAxis(parts, 1);
-    expect([back.dims, Array.from(back.data)]).toEqual([[2, 3], Array.from(t.data)]);
+    expect([back.dims, Array.from(back.data as BigInt64Array)]).toEqual([[2, 3], Array.from(t.data as BigInt64Array)]);
   });
   it('refuses inputs that disagree on the batch', () => {
     const specs: TensorSpec[] = [{ name: 'p', type: 'int64', shape: ['b', 3] }, { name: 'q', type: 'int64', shape: [3, 'b'] }];
