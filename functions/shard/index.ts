@@ -2,7 +2,8 @@
  * A generic model Worker: hosts one whole model (a stage part, `PART_MODEL=<id>`) or one shard of a sharded model
  * (`PART_MODEL=<id>`, `PART_SHARD=<i>`), and runs it for the stage Worker that owns it, over RPC:
  * `run(feeds, outputNames?) -> {outputs, run_ms}` (typed arrays, structured-cloned; run_ms: this Worker's own run time) and `load()` to warm it. One isolate per
- * model piece is what keeps each piece's ORT heap under the isolate's 128 MB (infra/workers.ts places them).
+ * model piece is what keeps each piece's ORT heap under the isolate's 128 MB (infra/workers.ts places them); a call
+ * with more rows than the piece's plan was measured at runs in sub-batches of that size (shared/onnx/sub-batch.ts).
  * GET /healthz says what it hosts and this isolate's ORT heap; it loads nothing. POST /load loads it (as `load()`)
  * and says how long that took: how measurements and local tooling warm a piece without an RPC client.
  */

@@ -15,7 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import type { ModelFile } from '../../shared/onnx/manifest-types';
-import type { ShardPlan } from '../../shared/onnx/shard-plan';
+import { measuredBatch, type ShardPlan } from '../../shared/onnx/shard-plan';
 import { DEFAULT_BUDGET_MB } from '../../shared/onnx/budget';
 import { sha256Hex } from '../../shared/store/sha256';
 import { runFresh } from '../graph/measure';
@@ -78,7 +78,10 @@ export async function buildLookalike(recipe: LookalikeRecipe, o: LookalikesOptio
     pin.memory.basis += `. Not shardable under ${budgetMiB} MiB by contiguous cuts: ${why}`;
     return pin;
   }
-  const plan: ShardPlan = { model: recipe.id, budgetBytes: budgetMiB * MiB, shards: [] };
+  // the rows each shard's peak was measured at: the runtime never runs more than that at once (sub-batch.ts)
+  const feeds = recipe.feeds();
+  const batch = recipe.altFeeds ? measuredBatch(built, (n) => feeds[n] ?? cutter.probed.get(n) ?? whole.outputs[n], recipe.dynamicDim ?? 'batch') : undefined;
+  const plan: ShardPlan = { model: recipe.id, budgetBytes: budgetMiB * MiB, ...(batch ? { batch } : {}), shards: [] };
   for (const s of built) {
     plan.shards.push({
       index: s.index, file: await writeFileTo(o.out, shardKey(recipe.key, s.index), s.bytes), inputs: s.inputs, outputs: s.outputs,

@@ -4,7 +4,9 @@
  * memory cost of running more rows per shard invocation (fewer stage calls, negatives in the first call's batch).
  * Each shard runs in a fresh onnxruntime-web copy (Node), fed by the previous shard's outputs, as the chain runs them.
  *
- *   npx tsx scripts/measure/shard-batch-memory.ts [--rows 8,37,69] [--queries 8,16,32]
+ *   npx tsx scripts/measure/shard-batch-memory.ts [--rows 8,37,69] [--queries 8,16,32] [--sub-batch]
+ * --sub-batch: run each shard as the runtime does, in sub-batches of its plan's measured batch (shared/onnx/sub-batch.ts),
+ * in one session of one ORT copy, so the peak printed is what a shard Worker needs for that many rows.
  * Needs the built look-alikes in .cache/lookalikes (npm run models -- lookalikes).
  */
 import { readFileSync } from 'node:fs';
@@ -12,10 +14,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOOKALIKES } from '../../models/lookalikes';
 import { runFresh, type OptLevel } from '../../models/graph/measure';
+import { shardEntry } from '../../shared/onnx/model-parts';
 import type { TensorData } from '../../shared/onnx/tensors';
 
 const MiB = 2 ** 20;
-const { values: v } = parseArgs({ options: { rows: { type: 'string', default: '8,37,69' }, queries: { type: 'string', default: '8,16,32' }, dir: { type: 'string', default: '.cache/lookalikes' } } });
+const { values: v } = parseArgs({ options: { rows: { type: 'string', default: '8,37,69' }, queries: { type: 'string', default: '8,16,32' }, dir: { type: 'string', default: '.cache/lookalikes' }, 'sub-batch': { type: 'boolean', default: false } } });
 
 const i64 = (dims: number[], f: (i: number) => number): TensorData => {
   const n = dims.reduce((a, b) => a * b, 1);
@@ -34,10 +37,11 @@ async function chain(id: string, feeds: Record<string, TensorData>, label: strin
   for (const s of entry.shards!.shards) {
     const bytes = new Uint8Array(readFileSync(join(v.dir!, s.file.key)));
     const shardFeeds = Object.fromEntries(s.inputs.map((t) => [t.name, values.get(t.name)!]));
-    const r = await runFresh(bytes, shardFeeds, { outputs: s.outputs.map((o) => o.name), graphOptimizationLevel: level });
+    const model = v['sub-batch'] ? shardEntry(entry, s.index) : undefined;
+    const r = await runFresh(bytes, shardFeeds, { outputs: s.outputs.map((o) => o.name), graphOptimizationLevel: level, model });
     for (const [k, t] of Object.entries(r.outputs)) values.set(k, t);
     const total = r.peakHeapBytes + bytes.length;
-    console.log(`${id} ${label} shard ${s.index}: peak ${(r.peakHeapBytes / MiB).toFixed(1)} MiB (plan ${(s.memory.peakWasmBytes / MiB).toFixed(1)}) + file ${(bytes.length / MiB).toFixed(1)} = ${(total / MiB).toFixed(1)} MiB ${total <= 128 * MiB ? '<= 128' : 'OVER 128'}`);
+    console.log(`${id} ${label} shard ${s.index}${model ? ` (${r.runs} sub-batch runs)` : ''}: peak ${(r.peakHeapBytes / MiB).toFixed(1)} MiB (plan ${(s.memory.peakWasmBytes / MiB).toFixed(1)}) + file ${(bytes.length / MiB).toFixed(1)} = ${(total / MiB).toFixed(1)} MiB ${total <= 128 * MiB ? '<= 128' : 'OVER 128'}`);
   }
 }
 

@@ -34,6 +34,15 @@ export interface MemoryNeed {
   basis: string;
 }
 
+/**
+ * The rows a memory figure was measured at: the size the free dimension `dim` had in the measured run. Peak memory
+ * grows with it, so a runtime given more rows runs them `rows` at a time (shared/onnx/sub-batch.ts).
+ */
+export interface MeasuredBatch {
+  dim: string;
+  rows: number;
+}
+
 export type Preprocessing =
   | {
       kind: 'image';
@@ -68,6 +77,8 @@ export interface ModelEntry {
   notes?: string;
   /** Present when the graph is served cut into pieces, each in its own isolate (shared/onnx/shard-plan.ts). */
   shards?: ShardPlan;
+  /** The batch `memory` holds at; more rows run as sub-batches of this size. Absent: one run, whatever the batch. */
+  batch?: MeasuredBatch;
 }
 
 /** An entry can be served only when every file has a pinned hash. */

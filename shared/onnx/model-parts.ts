@@ -52,8 +52,11 @@ export function shardEntry(entry: ModelEntry, index: number): ModelEntry {
     role: `${entry.role}#shard`,
     files: [spec.file],
     inputs: spec.inputs,
-    outputs: spec.outputs,
+    // a whole-graph output as the entry's contract names it: the shard file keeps the graph's own dimension names
+    // (`text_embeds_0`), and the contract's `batch` is what sub-batching joins along
+    outputs: spec.outputs.map((o) => entry.outputs.find((w) => w.name === o.name) ?? o),
     memory: spec.memory,
+    batch: entry.shards!.batch,
     shards: undefined,
   };
 }

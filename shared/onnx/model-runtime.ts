@@ -21,6 +21,7 @@ import { parseShardId, shardEntry, type ModelPartRpc, type ModelParts } from './
 import { OrtRuntime } from './ort-runtime';
 import type { OrtInstance, OrtProvider, OrtSession } from './ort-types';
 import { runShardChain } from './shard-plan';
+import { runInSubBatches } from './sub-batch';
 import type { TensorData, TensorType } from './tensors';
 
 export interface ModelRuntimeOptions {
@@ -87,6 +88,8 @@ export class ModelRuntime {
   private states = new Map<string, { state: 'loading' | 'loaded' | 'failed'; error?: string }>();
   /** Sessions created so far, for status and tests (stays at one per model however many requests race). */
   sessionsCreated = 0;
+  /** Session runs here (a call given more rows than its entry's measured batch makes several), for tests. */
+  sessionRuns = 0;
   /** ORT copies dropped after a run left them holding memory (see the top of this file). */
   recycles = 0;
   /** Every call to a part or shard Worker: caller and callee time, bytes each way (hops.ts). */
@@ -161,8 +164,12 @@ export class ModelRuntime {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(id);
       checkFeeds(loaded.entry, feeds);
-      const out = await this.oneAtATime(() => this.runLoaded(id, loaded, feeds, outputNames));
-      if (out !== STALE) return out;
+      // more rows than the memory figure was measured at run as sub-batches, so the peak stays the measured one
+      const out = await runInSubBatches(loaded.entry, feeds, async (f) => {
+        const r = await this.oneAtATime(() => this.runLoaded(id, loaded, f, outputNames));
+        return r === STALE ? null : r;
+      });
+      if (out) return out;
       if (attempt >= 2) throw new ProblemError('stage-failed', `Model "${id}" could not run: the runtime was restarted while the run waited.`, { extensions: { model: id } });
     }
   }
@@ -172,6 +179,7 @@ export class ModelRuntime {
     if (generation !== this.generation) return STALE;
     const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new inst.ort.Tensor(t.type, t.data, t.dims)]));
     const before = this.ort.heapBytes();
+    this.sessionRuns++;
     let out;
     try {
       out = await (outputNames ? session.run(ortFeeds, outputNames) : session.run(ortFeeds));

@@ -7,7 +7,7 @@
  * Chaining is pure: `runShardChain` decides which values each shard gets and which it must return, and a caller
  * supplies how one shard runs (in-process through ModelRuntime, or over a service binding to the shard's Worker).
  */
-import type { MemoryNeed, ModelFile, TensorSpec } from './manifest-types';
+import type { MeasuredBatch, MemoryNeed, ModelFile, TensorSpec } from './manifest-types';
 import type { TensorData } from './tensors';
 
 export interface ShardSpec {
@@ -28,7 +28,30 @@ export interface ShardPlan {
   model: string;
   /** The per-isolate budget the cut was made for. */
   budgetBytes: number;
+  /**
+   * The rows every shard's `memory` was measured at (absent: no free batch dimension). A shard Worker given more
+   * runs them as sub-batches of this size, every shard at the same row offsets, so values that encode a row's
+   * position in its batch (the text towers' `arange(batch)` pooling offsets) agree between shards.
+   */
+  batch?: MeasuredBatch;
   shards: ShardSpec[];
+}
+
+/**
+ * The batch a cut was measured at: the size of `dim` in the measured values of the shards' tensors. Undefined when
+ * no tensor has the dimension, or when one labelled with it had another size (the planner names every dimension that
+ * varies with the batch, so a flattened rows × tokens axis carries the name too): such a plan cannot be split by rows.
+ */
+export function measuredBatch(shards: { inputs: TensorSpec[]; outputs: TensorSpec[] }[], measured: (name: string) => TensorData | undefined, dim: string): MeasuredBatch | undefined {
+  let rows: number | undefined;
+  for (const spec of shards.flatMap((s) => [...s.inputs, ...s.outputs])) {
+    const axis = spec.shape.indexOf(dim);
+    const t = measured(spec.name);
+    if (axis < 0 || !t) continue;
+    if (rows !== undefined && t.dims[axis] !== rows) return undefined;
+    rows = t.dims[axis];
+  }
+  return rows === undefined ? undefined : { dim, rows };
 }
 
 /** Runs one shard on named inputs and returns exactly the named outputs. */

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RECIPES } from '../../models/lookalike/recipes';
 import { LOOKALIKES } from '../../models/lookalikes';
 import { MODELS } from '../../models/manifest';
 import { modelSetFromEnv } from '../../models/runtime-from-env';
@@ -58,6 +59,14 @@ describe('lookalikes model set', () => {
       if (e.shards) expect(e.memory.peakWasmBytes, e.id).toBeGreaterThan(Math.max(...e.shards.shards.map((s) => s.memory.peakWasmBytes)));
       else if (e.memory.peakWasmBytes > 128 * MiB) expect(e.memory.basis, e.id).toMatch(/Not shardable under/);
     }
+  });
+
+  it('states the batch the text tower\'s shards were measured at (the runtime never runs more rows at once)', () => {
+    const text = LOOKALIKES.find((e) => e.id === 'lookalike-clip-b32-text')!;
+    const feeds = RECIPES.find((r) => r.id === text.id)!.feeds();
+    expect(text.shards!.batch).toEqual({ dim: 'batch', rows: feeds.input_ids.dims[0] });
+    // OWL-ViT query's cut names a flattened queries x tokens axis num_queries too: its rows cannot be split
+    expect(LOOKALIKES.find((e) => e.id === 'lookalike-owlvit-b32-query')!.shards!.batch).toBeUndefined();
   });
 
   const dir = '.cache/lookalikes';
