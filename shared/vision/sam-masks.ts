@@ -42,10 +42,11 @@ export function upscaleLowResMask(
 }
 
 /**
- * Which of the C mask tokens to keep, by SamOnnxModel.select_masks: score = iou + (points - 2.5) *
- * [1000, 0, 0, …]. For a box (two corner points) token 0, the single-mask output, is pushed down by
- * 500 and the best multimask token by predicted IoU wins; with three tokens (transformers.js exports,
- * token 0 not exported) it is the plain arg-max of predicted IoU.
+ * Which of the C mask tokens to keep (`iou` `[C]`: one box's predicted IoUs), by
+ * SamOnnxModel.select_masks: score = iou + (points - 2.5) * [1000, 0, 0, …]. For a box (two corner
+ * points) token 0, the single-mask output, is pushed down by 500 and the best multimask token by
+ * predicted IoU wins; with three tokens (transformers.js exports, token 0 not exported) it is the
+ * plain arg-max of predicted IoU.
  */
 export function selectMask(iou: ArrayLike<number>, promptPoints = 2): number {
   const c = iou.length;
