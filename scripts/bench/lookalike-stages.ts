@@ -33,7 +33,7 @@ import type { TextTokenizer } from '../../shared/vision/clip-tokens';
 import { OwlGround } from '../../shared/stages/ground-owl';
 import type { ModelAccess } from '../../shared/stages/model-access';
 import { binarize, selectMask, upscaleLowResMask } from '../../shared/vision/sam-masks';
-import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners, samResizedSize } from '../../shared/vision/sam-transform';
+import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, imageBoxToSamCorners, samResizedSize } from '../../shared/vision/sam-transform';
 import { DEFAULT_NEGATIVES, DEFAULT_TEMPLATES } from '../../shared/stages/entail-mobileclip';
 import { MODELS } from '../../models/manifest';
 import { MOBILECLIP_IMAGE } from '../../models/preprocessing';
@@ -272,7 +272,7 @@ export class LookalikeSegment implements SegmentStage {
     const out: Segmentation[] = [];
     for (const box of boxes) {
       // one prompt per run, as the official export (the default decoder, contract A) takes it
-      const corners = samBoxCorners(box, image, SAM_INPUT_SIZE);
+      const corners = imageBoxToSamCorners(box, image, SAM_INPUT_SIZE);
       const r = await decoder.run({
         image_embeddings: this.embeddings,
         input_points: f32(new Float32Array(corners), [1, 1, 2, 2]),

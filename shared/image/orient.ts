@@ -7,6 +7,7 @@ import type { RgbaImage } from './types';
 /** 5..8 are the transposing orientations: display width is the stored height. */
 export const swapsAxes = (orientation: number) => orientation >= 5 && orientation <= 8;
 
+/** Stored-frame size -> display-frame size (what a viewer shows after the EXIF orientation). */
 export function orientedSize(width: number, height: number, orientation: number) {
   return swapsAxes(orientation) ? { width: height, height: width } : { width, height };
 }
@@ -30,6 +31,7 @@ function steps(o: number, W: number, H: number): [start: number, stepX: number, 
   }
 }
 
+/** RGBA `[H,W,4]` in the stored frame -> RGBA in the display frame (`[W,H,4]` for orientations 5..8); 1 or unknown: unchanged. */
 export function applyOrientation(img: RgbaImage, orientation: number): RgbaImage {
   if (orientation < 2 || orientation > 8) return img;
   const { width: W, height: H } = img;

@@ -14,14 +14,19 @@ export interface PadOptions {
 }
 
 export interface Padded {
+  /** RGBA `[side,side,4]` uint8: the content top-left, `fill` to the right and below. */
   image: RgbaImage;
-  /** Content pixels per original pixel: divide padded-frame coordinates by it. */
+  /** Content pixels per original pixel: divide padded-frame coordinates by it to get original-image pixels. */
   scale: number;
-  /** Size of the image content inside the square (top-left). */
+  /** Size of the image content inside the square (top-left), in padded-frame pixels. */
   width: number;
   height: number;
 }
 
+/**
+ * RGBA `[H,W,4]` -> RGBA `[side,side,4]`, side = `size` or max(W, H). A point (x, y) in original-image
+ * pixels is (x * scale, y * scale) in the padded frame (no offset: the padding is bottom-right).
+ */
 export function padToSquare(img: RgbaImage, opts: PadOptions = {}): Padded {
   const { fill = [0, 0, 0, 255], size, filter = 'bilinear' } = opts;
   let content = img;

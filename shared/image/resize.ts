@@ -126,6 +126,10 @@ function nearest(src: RgbaImage, outW: number, outH: number): RgbaImage {
   return { width: outW, height: outH, data: new Uint8Array(out.buffer) };
 }
 
+/**
+ * RGBA `[H,W,4]` uint8 -> RGBA `[height,width,4]` uint8, PIL's `Image.resize` (pixel centres at +0.5, no crop).
+ * The frame changes by width/W and height/H per axis: a caller maps coordinates back itself (see vision/image-input).
+ */
 export function resize(img: RgbaImage, width: number, height: number, filter: ResizeFilter): RgbaImage {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
     throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
@@ -147,7 +151,11 @@ export function resize(img: RgbaImage, width: number, height: number, filter: Re
   return needV ? vertical(tmp, height, shift, cv) : tmp;
 }
 
-/** Target size with the long side at maxSide, rounded like Hugging Face's SAM processor (int(x + 0.5)). */
+/**
+ * Target size with the long side at maxSide, rounded like Hugging Face's SAM processor (int(x + 0.5)).
+ * `scale` is maxSide / long side (resized pixels per original pixel) before rounding; the rounded sides
+ * differ from width*scale by up to half a pixel, so exact maps use width'/width per axis.
+ */
 export function fitLongSide(width: number, height: number, maxSide: number) {
   const scale = maxSide / Math.max(width, height);
   return { width: Math.max(1, Math.floor(width * scale + 0.5)), height: Math.max(1, Math.floor(height * scale + 0.5)), scale };

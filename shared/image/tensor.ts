@@ -1,4 +1,4 @@
-/** Pixels to a model input: NCHW float32 RGB (alpha dropped, as PIL's convert('RGB') does). */
+/** Pixels to a model input: RGBA `[H,W,4]` uint8 -> `[1,3,H,W]` float32 RGB planes (alpha dropped, as PIL's convert('RGB') does). */
 import type { RgbaImage } from './types';
 
 export interface NormalizeOptions {
@@ -9,7 +9,10 @@ export interface NormalizeOptions {
   rescale?: number;
 }
 
-/** Returns data for dims [1, 3, height, width]: value = (p * rescale - mean[c]) / std[c]. */
+/**
+ * Returns data for dims `[1,3,height,width]` float32, RGB channel-planar, same pixel frame as `img`:
+ * value = (p * rescale - mean[c]) / std[c] (CLIP-normalized when given CLIP_MEAN/CLIP_STD).
+ */
 export function toFloatCHW(img: RgbaImage, opts: NormalizeOptions = {}): Float32Array {
   const { mean = [0, 0, 0], std = [1, 1, 1], rescale = 1 / 255 } = opts;
   const plane = img.width * img.height;

@@ -9,18 +9,17 @@
  * the heap, or any run that leaves the heap over the budget, the runtime drops that ORT copy with its sessions
  * (`recycle`); the next run starts a fresh copy and reloads what it needs.
  */
-import { withDeadline } from '../deadline';
 import { ProblemError } from '../problems';
-import { problemFromRpc } from '../rpc-errors';
-import type { ModelStore, StoreDescription } from '../store/model-store';
+import type { ModelStore } from '../store/model-store';
 import type { MemoryBudget } from './budget';
 import { checkFeeds, checkSessionContract } from './contract';
-import { isVerified, type ModelEntry } from './manifest-types';
-import { HopLog, tensorBytes } from './hops';
-import { parseShardId, shardEntry, type ModelPartRpc, type ModelParts } from './model-parts';
+import { HopLog } from './hops';
+import type { ModelEntry } from './manifest-types';
+import { parseShardId, shardEntry, type ModelParts } from './model-parts';
+import { modelStatus, type ModelStatus, type RuntimeDescription } from './model-status';
 import { OrtRuntime } from './ort-runtime';
 import type { OrtInstance, OrtProvider, OrtSession } from './ort-types';
-import { runShardChain } from './shard-plan';
+import { remoteModel } from './remote-model';
 import { runInSubBatches } from './sub-batch';
 import type { TensorData, TensorType } from './tensors';
 
@@ -33,7 +32,7 @@ export interface ModelRuntimeOptions {
   budget: MemoryBudget;
   /** Workers hosting whole models or their shards (service bindings); a model found there never loads here. */
   parts?: ModelParts;
-  /** Deadline of one call to a part or shard Worker. */
+  /** Deadline of one call to a part or shard Worker (default 60 s). */
   partTimeoutMs?: number;
   /**
    * Whether `warm` may call the Workers hosting a model (one invocation each). Off where the deployment's plan has
@@ -41,30 +40,6 @@ export interface ModelRuntimeOptions {
    * creates the session instead.
    */
   warmParts?: boolean;
-}
-
-export interface ModelStatus {
-  id: string;
-  set: string;
-  title: string;
-  role: string;
-  state: 'idle' | 'loading' | 'loaded' | 'failed';
-  loaded: boolean;
-  verified: boolean;
-  keys: string[];
-  bytes: number | null;
-  peak_wasm_bytes: number;
-  memory_basis: string;
-  fits_budget: boolean;
-  error?: string;
-}
-
-export interface RuntimeDescription {
-  set: string;
-  runtime: string;
-  store: StoreDescription;
-  budget_bytes: number;
-  wasm_heap_bytes: number;
 }
 
 /** A session with the ORT copy it was created in (tensors are made with that copy's Tensor class). */
@@ -119,43 +94,13 @@ export class ModelRuntime {
     return whole?.shards?.shards.some((x) => x.index === s!.index) ? shardEntry(whole, s!.index) : undefined;
   }
 
-  /**
-   * Where `entry` runs when not here: the Worker bound to the whole model, or, for a sharded entry whose every shard
-   * is bound, the chain of shard Workers. Null: this isolate creates the session itself (as with no bindings at all).
-   */
-  private remote(entry: ModelEntry): ((feeds: Record<string, TensorData>, outputNames?: string[]) => Promise<Record<string, TensorData>>) & { load(): Promise<void> } | null {
-    const parts = this.opts.parts;
-    if (!parts) return null;
-    const ms = this.opts.partTimeoutMs ?? 60_000;
-    const call = <T>(rpc: ModelPartRpc, what: string, fn: (r: ModelPartRpc) => Promise<T>) =>
-      withDeadline(ms, what, entry.id, () => fn(rpc)).catch((e) => { throw problemFromRpc(e, what, entry.id); });
-    const run = async (rpc: ModelPartRpc, what: string, shard: number | null, feeds: Record<string, TensorData>, names?: string[]) => {
-      const t0 = performance.now();
-      const { outputs, run_ms } = await call(rpc, what, (r) => r.run(feeds, names));
-      this.hops.record({ model: entry.id, shard, call_ms: performance.now() - t0, run_ms, bytes_out: tensorBytes(feeds), bytes_in: tensorBytes(outputs) });
-      return outputs;
-    };
-    const whole = parts.model(entry.id);
-    if (whole) {
-      const what = `the Worker hosting model "${entry.id}"`;
-      return Object.assign((feeds: Record<string, TensorData>, names?: string[]) => run(whole, what, null, feeds, names), {
-        load: () => call(whole, what, (r) => r.load()),
-      });
-    }
-    const plan = entry.shards;
-    const shards = plan?.shards.map((s) => parts.shard(entry.id, s.index));
-    if (!plan || !shards || shards.some((s) => !s)) return null;
-    const what = (i: number) => `the Worker hosting shard ${i} of "${entry.id}"`;
-    return Object.assign(
-      (feeds: Record<string, TensorData>, names?: string[]) =>
-        runShardChain(plan, feeds, names ?? entry.outputs.map((o) => o.name), (s, f) => run(shards[s.index]!, what(s.index), s.index, f, s.outputs.map((o) => o.name))),
-      { load: async () => { await Promise.all(plan.shards.map((s) => call(shards[s.index]!, what(s.index), (r) => r.load()))); } },
-    );
+  private remoteModel(entry: ModelEntry) {
+    return remoteModel(entry, this.opts.parts, this.hops, this.opts.partTimeoutMs);
   }
 
   /** Runs a model on plain tensors; feeds are checked against the manifest contract first. */
   async run(id: string, feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
-    const remote = this.remote(await this.entry(id));
+    const remote = this.remoteModel(await this.entry(id));
     if (remote) {
       checkFeeds(await this.entry(id), feeds);
       return remote(feeds, outputNames);
@@ -233,7 +178,7 @@ export class ModelRuntime {
 
   /** Warms a model up: creates its session here, or has the Workers hosting it (or its shards) create theirs. */
   async warm(id: string): Promise<void> {
-    const remote = this.remote(await this.entry(id));
+    const remote = this.remoteModel(await this.entry(id));
     if (!remote) {
       await this.load(id);
       return;
@@ -314,18 +259,7 @@ export class ModelRuntime {
   async list(): Promise<ModelStatus[]> {
     return (await this.opts.entries).map((e) => {
       const { state, error } = this.states.get(e.id) ?? { state: 'idle' as const };
-      const bytes = e.files.every((f) => f.bytes !== null) ? e.files.reduce((a, f) => a + f.bytes!, 0) : null;
-      return {
-        id: e.id, set: e.set, title: e.title, role: e.role, state,
-        loaded: state === 'loaded',
-        verified: isVerified(e),
-        keys: e.files.map((f) => f.key),
-        bytes,
-        peak_wasm_bytes: e.memory.peakWasmBytes,
-        memory_basis: e.memory.basis,
-        fits_budget: e.memory.peakWasmBytes + (bytes ?? 0) <= this.opts.budget.limitBytes,
-        ...(error ? { error } : {}),
-      };
+      return modelStatus(e, state, this.opts.budget.limitBytes, error);
     });
   }
 

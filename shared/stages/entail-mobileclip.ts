@@ -73,7 +73,7 @@ export class MobileClipEntail implements EntailStage {
     return this.config.calibration;
   }
 
-  /** L2-normalized image embedding, once per image key. */
+  /** `pixel_values` `[1,3,256,256]` float32 RGB in 0..1 (per the manifest) -> L2-normalized `image_embeds` `[D]`, once per image key. */
   private imageEmbedding(image: RgbaImage, imageKey: string): Promise<Float32Array> {
     return this.images.getOrCreate(imageKey, async () => {
       const model = await this.models.model(this.config.visionModel);
@@ -100,7 +100,7 @@ export class MobileClipEntail implements EntailStage {
     return expressions.map((_, i) => meanDirection(rows.slice(i * templates.length, (i + 1) * templates.length)));
   }
 
-  /** L2-normalized text embeddings, all texts in one batch. */
+  /** `input_ids` (and `attention_mask`) `[N,maxLength]` int64 -> L2-normalized `text_embeds` rows `[D]`, all texts in one batch. */
   private async embedTexts(texts: string[]): Promise<Float32Array[]> {
     const [model, tok] = await Promise.all([this.models.model(this.config.textModel), this.models.tokenizer(this.config.textModel)]);
     const layout = layoutFromSpec(tok, textSpec(model.entry));

@@ -29,8 +29,11 @@ export interface OwlGroundConfig {
 
 interface PreparedImage {
   parts: OwlImageParts;
+  /** `pred_boxes` `[1,P,4]` float32: normalized cxcywh of the model canvas, one per patch. */
   boxes: { data: Float32Array; dims: readonly number[] };
+  /** The model input's size (768 x 768 for OWL-ViT B/32, stretched). */
   canvas: Size;
+  /** Model frame -> pixels of the stage's input image. */
   map: FrameMap;
 }
 
@@ -55,6 +58,10 @@ export class OwlGround implements GroundStage {
     return expressions.map((e) => shortenQuery(parseExpression(e), (t) => tokenCount(tok, t), max));
   }
 
+  /**
+   * Queries become `input_ids`/`attention_mask` `[Q,maxLength]` int64 (16 for OWL-ViT) -> `query_embeds` `[Q,D]` -> logits `[1,P,Q]`;
+   * one box per expression in pixels of `image` (the stage's input frame), or null.
+   */
   async ground(image: RgbaImage, imageKey: string, expressions: string[]): Promise<(Grounding | null)[]> {
     if (expressions.length === 0) return [];
     const [model, tok, prepared, queries] = await Promise.all([
@@ -76,7 +83,7 @@ export class OwlGround implements GroundStage {
     );
   }
 
-  /** The image part's outputs, once per image key. */
+  /** The image part's outputs, once per image key: `pixel_values` `[1,3,768,768]` float32 RGB, CLIP-normalized, in. */
   private prepared(image: RgbaImage, imageKey: string): Promise<PreparedImage> {
     return this.images.getOrCreate(imageKey, async () => {
       const model = await this.models.model(this.config.imageModel);

@@ -27,11 +27,13 @@ export interface VlmGroundConfig {
 }
 
 interface SentImage {
+  /** PNG data URL of the image resized to `sent` (same content, stretched per axis by rounding only). */
   url: string;
+  /** The sent image's size: the frame Qwen2.5-VL's absolute boxes are in. */
   sent: Size;
 }
 
-/** Size to send: fit `maxSide`, then for Qwen2.5 snap to its own smart_resize grid. */
+/** Input-image size -> size to send: fit `maxSide`, then for Qwen2.5 snap to its own smart_resize grid. */
 export function sentSize(width: number, height: number, cfg: Pick<VlmGroundConfig, 'convention' | 'maxSide'>): Size {
   const k = Math.min(1, cfg.maxSide / Math.max(width, height));
   const fit = { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
@@ -58,6 +60,7 @@ export class VlmGround implements GroundStage {
     await this.sentImage(image, imageKey);
   }
 
+  /** One box per expression in pixels of `image` (the stage's input frame), whatever frame the model answered in. */
   async ground(image: RgbaImage, imageKey: string, expressions: string[]): Promise<(Grounding | null)[]> {
     if (expressions.length === 0) return [];
     const { url, sent } = await this.sentImage(image, imageKey);

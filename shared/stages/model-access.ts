@@ -43,10 +43,12 @@ export function runtimeModelAccess(runtime: ModelRuntime, tokenizers: TokenizerS
   };
 }
 
+/** A float32 tensor: `data` row-major in `dims` order (its length is the product of `dims`). */
 export function float32(data: Float32Array, dims: readonly number[]): TensorData {
   return { type: 'float32', data, dims };
 }
 
+/** An int64 tensor (token ids, masks, labels) from plain numbers, row-major in `dims` order. */
 export function int64(values: ArrayLike<number>, dims: readonly number[]): TensorData {
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);

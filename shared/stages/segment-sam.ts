@@ -14,7 +14,7 @@ import type { Box, SegmentStage, Segmentation } from '../pipeline/contracts';
 import { imageInput } from '../vision/image-input';
 import { LruCache } from '../vision/lru';
 import { lowResMaskToRle, resizedMaskRle, selectMask } from '../vision/sam-masks';
-import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, samBoxCorners } from '../vision/sam-transform';
+import { BOX_CORNER_LABELS, SAM_INPUT_SIZE, imageBoxToSamCorners } from '../vision/sam-transform';
 import { float32, floatOutput, hasInput, imageSpec, int64, type ModelAccess, type ModelHandle, type TensorData } from './model-access';
 
 export interface SamSegmentConfig {
@@ -25,14 +25,17 @@ export interface SamSegmentConfig {
 }
 
 interface Embedded {
+  /** `[1,256,64,64]` float32: the encoder's features of the 1024-padded model frame. */
   embeddings: TensorData;
   /** transformers.js encoders also return the (image-independent) dense positional embeddings. */
   positional: TensorData | null;
-  /** The image's size inside the padded 1024 square. */
+  /** The image's size inside the padded 1024 square (the SAM model frame). */
   resized: Size;
+  /** The stage's input image in its own pixels: the frame prompts are given in and the graph's `masks` come back in. */
   image: Size;
 }
 
+/** The decoders' low-res mask logits: 256 x 256 covering the whole 1024-padded model frame. */
 const LOW_RES = { width: 256, height: 256 };
 
 export class SamSegment implements SegmentStage {
@@ -49,6 +52,7 @@ export class SamSegment implements SegmentStage {
     await Promise.all([this.embedded(image, imageKey), decoder.load()]);
   }
 
+  /** Boxes in `image` pixels -> one mask per box as COCO RLE in `output` pixels (the original image's frame, same content scaled). */
   async segment(image: RgbaImage, imageKey: string, boxes: Box[], output: Size): Promise<Segmentation[]> {
     if (boxes.length === 0) return [];
     const [emb, decoder] = await Promise.all([this.embedded(image, imageKey), this.models.model(this.config.decoderModel)]);
@@ -80,8 +84,13 @@ export class SamSegment implements SegmentStage {
     });
   }
 
+  /**
+   * Contract A: `point_coords` `[1,2,2]` and `point_labels` `[1,2]` (box corners in the 1024-padded frame),
+   * `orig_im_size` `[2]` (h, w of `emb.image`); outputs `iou_predictions` `[1,C]`, `masks` `[1,C,h,w]` in
+   * `emb.image` pixels, `low_res_masks` `[1,C,256,256]`.
+   */
   private async decodeA(decoder: ModelHandle, emb: Embedded, box: Box, output: Size): Promise<Segmentation> {
-    const corners = samBoxCorners(box, emb.image, SAM_INPUT_SIZE);
+    const corners = imageBoxToSamCorners(box, emb.image, SAM_INPUT_SIZE);
     const out = await decoder.run({
       image_embeddings: emb.embeddings,
       point_coords: float32(new Float32Array(corners), [1, 2, 2]),
@@ -105,11 +114,15 @@ export class SamSegment implements SegmentStage {
     return { ...lowResMaskToRle(low.subarray(k * 65536, (k + 1) * 65536), LOW_RES, emb.resized, output), score: iou[k] };
   }
 
+  /**
+   * Contract B: `input_boxes` `[1,N,4]` (corners in the 1024-padded frame) with the image and positional
+   * embeddings; outputs `iou_scores` `[1,N,C]` and `pred_masks` `[1,N,C,256,256]` low-res logits.
+   */
   private async decodeB(decoder: ModelHandle, emb: Embedded, boxes: Box[], output: Size): Promise<Segmentation[]> {
     if (!emb.positional) throw new Error(`model "${this.config.encoderModel}" gives no image_positional_embeddings, which "${decoder.entry.id}" needs (pair a transformers.js encoder with it)`);
     const n = boxes.length;
     const corners = new Float32Array(n * 4);
-    boxes.forEach((b, i) => corners.set(samBoxCorners(b, emb.image, SAM_INPUT_SIZE), i * 4));
+    boxes.forEach((b, i) => corners.set(imageBoxToSamCorners(b, emb.image, SAM_INPUT_SIZE), i * 4));
     const feeds: Record<string, TensorData> = {
       input_boxes: float32(corners, [1, n, 4]),
       image_embeddings: emb.embeddings,

@@ -44,12 +44,14 @@ export const DEFAULT_ENTAIL_CALIBRATION: LogisticCalibration = {
 /** Logit scale of CLIP-family models (exp(logit_scale) = 100 in the trained checkpoints). */
 export const CLIP_LOGIT_SCALE = 100;
 
+/** Cosines of L2-normalized `[D]` embeddings (image vs entity, image vs each generic negative) -> features in CLIP logit units. */
 export function entailFeatures(entityCos: number, negativeCos: readonly number[]): EntailFeatures {
   const similarity = CLIP_LOGIT_SCALE * entityCos;
   const bestNegative = negativeCos.length ? CLIP_LOGIT_SCALE * Math.max(...negativeCos) : 0;
   return { similarity, margin: similarity - bestNegative };
 }
 
+/** The calibration's linear score (log-odds of groundable). */
 export function logit(f: EntailFeatures, c: LogisticCalibration): number {
   return c.bias + c.weights.similarity * f.similarity + c.weights.margin * f.margin;
 }

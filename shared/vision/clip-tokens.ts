@@ -19,6 +19,7 @@ export interface TokenLayout {
   eotId: number;
 }
 
+/** `[rows,maxLength]` row-major: row i is texts[i]. */
 export interface TokenRows {
   ids: number[];
   attentionMask: number[];
@@ -39,6 +40,7 @@ export function tokenCount(tok: TextTokenizer, text: string): number {
   return tok.encode(text).ids.length;
 }
 
+/** One text's ids -> exactly `maxLength` ids and a 0/1 attention mask of the same length (end token kept last when cut). */
 export function fixedLength(ids: readonly number[], layout: TokenLayout): { ids: number[]; attentionMask: number[] } {
   const { maxLength, padId, eotId } = layout;
   const kept = ids.slice(0, maxLength);
@@ -52,6 +54,7 @@ export function fixedLength(ids: readonly number[], layout: TokenLayout): { ids:
   return { ids: kept, attentionMask: mask };
 }
 
+/** Texts -> `ids` and `attentionMask` flattened row-major as `[rows,maxLength]` (what the text towers take as int64). */
 export function tokenRows(tok: TextTokenizer, texts: readonly string[], layout: TokenLayout): TokenRows {
   const ids: number[] = [];
   const attentionMask: number[] = [];

@@ -1,5 +1,6 @@
 /** Embedding arithmetic for dual-encoder (CLIP-family) similarity. */
 
+/** `[D]` float32 -> `[D]` float32 of unit length (all zeros stays zeros); a new array. */
 export function l2Normalize(v: Float32Array): Float32Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];
@@ -21,12 +22,12 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return dot(l2Normalize(a), l2Normalize(b));
 }
 
-/** Row `i` of a [rows, dim] matrix. */
+/** Row `i` of a `[rows,dim]` row-major float32 matrix, as a view (no copy). */
 export function row(m: Float32Array, dim: number, i: number): Float32Array {
   return m.subarray(i * dim, (i + 1) * dim);
 }
 
-/** Mean of already-normalized rows, renormalized: CLIP prompt ensembling. */
+/** Mean of `[D]` rows (each normalized first), renormalized: CLIP prompt ensembling. */
 export function meanDirection(rows: readonly Float32Array[]): Float32Array {
   if (rows.length === 0) throw new Error('no embeddings to average');
   const sum = new Float32Array(rows[0].length);

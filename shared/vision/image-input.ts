@@ -17,6 +17,7 @@ import type { RgbaImage, Size } from '../image/types';
 export type ImageSpec = Extract<Preprocessing, { kind: 'image' }>;
 
 export interface ImageInput {
+  /** NCHW: `[1,3,canvas.height,canvas.width]` float32 RGB, normalized as the spec says; HWC: `[h,w,3]` float32 RGB times `rescale`. */
   data: Float32Array;
   dims: number[];
   /** The image content's size in the model frame (after resize, before crop or pad). */
@@ -27,19 +28,20 @@ export interface ImageInput {
   canvas: Size;
 }
 
-/** transformers image_transforms.get_resize_output_image_size with default_to_square=False. */
+/** transformers image_transforms.get_resize_output_image_size with default_to_square=False: original-image size -> resized size (short side = `size`). */
 export function shortestEdgeSize(width: number, height: number, size: number): Size {
   const [short, long] = width <= height ? [width, height] : [height, width];
   const newLong = Math.trunc((size * long) / short);
   return width <= height ? { width: size, height: newLong } : { width: newLong, height: size };
 }
 
-/** transformers image_transforms.center_crop: top = (H - h) // 2, left = (W - w) // 2. */
+/** transformers image_transforms.center_crop: top = (H - h) // 2, left = (W - w) // 2, in pixels of the image being cropped. */
 export function centerCropOrigin(width: number, height: number, cropW: number, cropH: number): { x: number; y: number } {
   if (cropW > width || cropH > height) throw new RangeError(`crop ${cropW}x${cropH} is larger than the image ${width}x${height}`);
   return { x: Math.floor((width - cropW) / 2), y: Math.floor((height - cropH) / 2) };
 }
 
+/** RGBA `[H,W,4]` -> RGBA `[height,width,4]` from (left, top) of `img`'s frame; no bounds check (see centerCropOrigin). */
 export function crop(img: RgbaImage, left: number, top: number, width: number, height: number): RgbaImage {
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
@@ -49,6 +51,7 @@ export function crop(img: RgbaImage, left: number, top: number, width: number, h
   return { width, height, data };
 }
 
+/** Original-image size -> the content's size in the model frame for the spec's resize mode (before crop or pad). */
 export function resizedSize(width: number, height: number, r: ImageSpec['resize']): Size {
   const size = r.size;
   if (r.mode === 'exact') {
@@ -61,7 +64,7 @@ export function resizedSize(width: number, height: number, r: ImageSpec['resize'
   return { width: fit.width, height: fit.height };
 }
 
-/** NCHW planes placed top-left in a zero-initialised `canvas`, filled elsewhere with `value`. */
+/** `[1,3,content.height,content.width]` float32 -> `[1,3,canvas.height,canvas.width]`: the content top-left, `value` elsewhere (the model frame's bottom/right padding). */
 export function padChw(chw: Float32Array, content: Size, canvas: Size, value: number): Float32Array {
   const plane = canvas.width * canvas.height;
   const out = new Float32Array(3 * plane);
@@ -75,7 +78,7 @@ export function padChw(chw: Float32Array, content: Size, canvas: Size, value: nu
   return out;
 }
 
-/** RGB as float32 HWC, times `rescale`, alpha dropped. */
+/** RGBA `[H,W,4]` uint8 -> `[H,W,3]` float32 RGB times `rescale`, alpha dropped. */
 export function toFloatHWC(img: RgbaImage, rescale: number): Float32Array {
   const n = img.width * img.height;
   const out = new Float32Array(n * 3);
@@ -87,6 +90,7 @@ export function toFloatHWC(img: RgbaImage, rescale: number): Float32Array {
   return out;
 }
 
+/** RGBA `[H,W,4]` in original-image pixels -> the model's input tensor (see ImageInput) and what modelToImage needs to map back. */
 export function imageInput(img: RgbaImage, spec: ImageSpec): ImageInput {
   const resized = resizedSize(img.width, img.height, spec.resize);
   let content = resize(img, resized.width, resized.height, spec.resize.resample);
@@ -126,6 +130,7 @@ export interface FrameMap {
   height: number;
 }
 
+/** The map from `input`'s model frame (canvas pixels) back to pixels of `image`, the original the input was built from. */
 export function modelToImage(input: ImageInput, image: Size): FrameMap {
   return {
     scaleX: image.width / input.resized.width,

@@ -11,7 +11,7 @@ export interface Taps {
   w1: Float64Array;
 }
 
-/** Taps for the first `count` outputs of a resize from `inSize` to `outSize`. */
+/** Taps for the first `count` outputs of a resize from `inSize` to `outSize` along one axis: output d reads inputs i0[d], i1[d] with weights 1-w1[d], w1[d]. */
 export function taps(inSize: number, outSize: number, count: number): Taps {
   const scale = inSize / outSize;
   const i0 = new Int32Array(count);
@@ -29,7 +29,7 @@ export function taps(inSize: number, outSize: number, count: number): Taps {
 }
 
 /**
- * The top-left `outW` x `outH` window of resizing the `inW` x `inH` plane `src` (row-major) to
+ * The top-left `outW` x `outH` window (`[outH,outW]` float32, row-major) of resizing the `[inH,inW]` plane `src` to
  * `fullW` x `fullH`. With full = out this is a plain resize; a smaller window is SAM's crop of the
  * padded 1024 square without computing the padding.
  */
@@ -51,6 +51,7 @@ export function bilinearWindow(
   return out;
 }
 
+/** `[inH,inW]` float32 -> `[outH,outW]` float32, row-major, same content stretched per axis. */
 export function bilinearResize(src: Float32Array, inW: number, inH: number, outW: number, outH: number): Float32Array {
   return bilinearWindow(src, inW, inH, outW, outH, outW, outH);
 }

@@ -7,15 +7,15 @@
  */
 
 export interface OwlImageParts {
-  /** [1, P, D], each row L2-normalised by the graph. */
+  /** `[1,P,D]` float32 (`classDims`), each row L2-normalised by the graph; P = patches (24 x 24 at 768 px), row-major by patch. */
   classEmbeds: Float32Array;
   classDims: readonly number[];
-  /** [1, P, 1] each. */
+  /** `[1,P,1]` float32 each. */
   shift: Float32Array;
   scale: Float32Array;
 }
 
-/** Returns the logits laid out [1, P, Q] (row-major, patch-major), the layout bestBoxPerQuery reads. */
+/** `queryEmbeds` `[Q,D]` float32 (not yet normalised) -> logits `[1,P,Q]` float32 (row-major, patch-major), the layout bestBoxPerQuery reads. */
 export function owlClassLogits(image: OwlImageParts, queryEmbeds: Float32Array, queryDims: readonly number[]): { data: Float32Array; dims: [1, number, number] } {
   const { classEmbeds, classDims, shift, scale } = image;
   if (classDims.length !== 3 || classDims[0] !== 1 || queryDims.length !== 2 || queryDims[1] !== classDims[2]) {

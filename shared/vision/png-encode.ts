@@ -32,6 +32,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
+/** RGBA `[H,W,4]` uint8 -> PNG bytes, 8-bit RGB (alpha dropped), same pixel frame (row filter None, deflate level 6). */
 export function encodePngRgb(img: RgbaImage): Uint8Array {
   const { width, height } = img;
   const raw = new Uint8Array(height * (1 + width * 3));

@@ -144,7 +144,7 @@ function checkRuns(r: RleRuns): void {
   if (total !== r.h * r.w) throw new Error(`RLE runs cover ${total} pixels, size says ${r.h}x${r.w}=${r.h * r.w}`);
 }
 
-/** Row-major bitmap (any non-zero = on) -> compressed RLE; maskApi.c rleEncode. */
+/** `[h,w]` row-major bitmap (any non-zero = on) -> compressed RLE of the same frame; maskApi.c rleEncode. */
 export function rleEncode(bits: ArrayLike<number>, h: number, w: number): RleMask {
   if (bits.length !== h * w) throw new Error(`bitmap has ${bits.length} pixels, expected ${h}x${w}`);
   const out = new RleWriter(h, w);
@@ -152,7 +152,7 @@ export function rleEncode(bits: ArrayLike<number>, h: number, w: number): RleMas
   return out.finish();
 }
 
-/** Compressed RLE -> row-major 0/1 bitmap; maskApi.c rleDecode. */
+/** Compressed RLE -> `[h,w]` row-major 0/1 bitmap (h, w from `size`); maskApi.c rleDecode. */
 export function rleDecode(m: RleMask): Uint8Array {
   const { h, w, counts } = toRuns(m);
   const out = new Uint8Array(h * w);

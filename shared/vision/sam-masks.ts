@@ -15,7 +15,7 @@ import type { Size } from '../image/types';
 
 export const SAM_MASK_THRESHOLD = 0;
 
-/** logits > threshold as a row-major 0/1 bitmap, with its area. */
+/** logits `[H,W]` float32 -> `[H,W]` uint8 0/1 bitmap (logits > threshold, same frame, row-major), with its area in pixels. */
 export function binarize(logits: Float32Array, threshold = SAM_MASK_THRESHOLD): { bits: Uint8Array; area: number } {
   const bits = new Uint8Array(logits.length);
   let area = 0;
@@ -29,9 +29,10 @@ export function binarize(logits: Float32Array, threshold = SAM_MASK_THRESHOLD): 
 }
 
 /**
- * The full-size reference: one low-res mask plane (`lowSize` x `lowSize`, row-major) -> logits at
- * `output` size, a float per output pixel (160 MB at 40 MP). The stage uses lowResMaskToRle. `resized`
- * is the image's size inside the padded `padSize` square (ResizeLongestSide of the encoder input).
+ * The full-size reference: one low-res mask plane (`[256,256]` float32 logits, row-major, covering the
+ * whole `padSize` square) -> logits `[output.height,output.width]` float32 in output-image pixels, a float
+ * per output pixel (160 MB at 40 MP). The stage uses lowResMaskToRle. `resized` is the image's size inside
+ * the padded `padSize` square (ResizeLongestSide of the encoder input); the padding is cropped away.
  */
 export function upscaleLowResMask(
   lowRes: Float32Array, lowSize: Size, resized: Size, output: Size, padSize = SAM_INPUT_SIZE,
@@ -41,10 +42,11 @@ export function upscaleLowResMask(
 }
 
 /**
- * Which of the C mask tokens to keep, by SamOnnxModel.select_masks: score = iou + (points - 2.5) *
- * [1000, 0, 0, …]. For a box (two corner points) token 0, the single-mask output, is pushed down by
- * 500 and the best multimask token by predicted IoU wins; with three tokens (transformers.js exports,
- * token 0 not exported) it is the plain arg-max of predicted IoU.
+ * Which of the C mask tokens to keep (`iou` `[C]`: one box's predicted IoUs), by
+ * SamOnnxModel.select_masks: score = iou + (points - 2.5) * [1000, 0, 0, …]. For a box (two corner
+ * points) token 0, the single-mask output, is pushed down by 500 and the best multimask token by
+ * predicted IoU wins; with three tokens (transformers.js exports, token 0 not exported) it is the
+ * plain arg-max of predicted IoU.
  */
 export function selectMask(iou: ArrayLike<number>, promptPoints = 2): number {
   const c = iou.length;
@@ -62,7 +64,8 @@ export function selectMask(iou: ArrayLike<number>, promptPoints = 2): number {
 }
 
 /**
- * One low-res mask plane -> {COCO RLE at `output` size, area}: SAM's post-processing with the last
+ * One low-res mask plane (`[256,256]` float32 logits over the `padSize` model frame) -> {COCO RLE
+ * (column-major) in output-image pixels, area}: SAM's post-processing with the last
  * resize done by resizedMaskRle, so memory is the `resized` plane (at most 1024 x 1024 floats) plus
  * O(output width + height), whatever the output size.
  */
@@ -77,7 +80,8 @@ export function lowResMaskToRle(
 const CLEARLY_ON = 1e-30;
 
 /**
- * binarize(bilinearResize(src, inW, inH, outW, outH)) as COCO RLE, without the outW x outH planes.
+ * binarize(bilinearResize(src, inW, inH, outW, outH)) as COCO RLE, without the outW x outH planes:
+ * `src` `[inH,inW]` float32 logits, row-major; the RLE is `[outH,outW]`, column-major, same content stretched.
  * RLE runs down columns, so it goes column by column: the column's horizontal interpolation at each
  * source row (inH doubles), then the output rows. The rows between the same two source rows (a run
  * of about outH / inH when upscaling) are one run when both ends are <= 0 (all off) or clearly > 0

@@ -9,28 +9,29 @@ import type { Box } from '../pipeline/contracts';
 
 export const SAM_INPUT_SIZE = 1024;
 
-/** ResizeLongestSide.get_preprocess_shape (the image side's fitLongSide rounds the same way). */
+/** ResizeLongestSide.get_preprocess_shape: the image's size in the 1024-padded model frame (the image side's fitLongSide rounds the same way). */
 export function samResizedSize(width: number, height: number, longSide = SAM_INPUT_SIZE): { width: number; height: number } {
   const fit = fitLongSide(width, height, longSide);
   return { width: fit.width, height: fit.height };
 }
 
-/** ResizeLongestSide.apply_coords for one (x, y). */
-export function samPoint(x: number, y: number, image: { width: number; height: number }, longSide = SAM_INPUT_SIZE): [number, number] {
+/** ResizeLongestSide.apply_coords for one (x, y): original-image pixels -> the 1024-padded SAM model frame. */
+export function imagePointToSam(x: number, y: number, image: { width: number; height: number }, longSide = SAM_INPUT_SIZE): [number, number] {
   const r = samResizedSize(image.width, image.height, longSide);
   return [x * (r.width / image.width), y * (r.height / image.height)];
 }
 
 /**
- * A box as SAM's two prompt corners in the resized frame: [x1, y1, x2, y2], clamped to the image
- * first (a grounding box may overhang by rounding). Contract A feeds them as points labelled 2 and
- * 3, contract B as one row of `input_boxes`.
+ * ResizeLongestSide.apply_boxes: a box in original-image pixels -> SAM's two prompt corners
+ * `[x1,y1,x2,y2]` in the 1024-padded model frame, clamped to the image first (a grounding box may
+ * overhang by rounding). Contract A feeds them as points labelled 2 and 3 (`point_coords` `[1,2,2]`),
+ * contract B as one row of `input_boxes` `[1,N,4]`.
  */
-export function samBoxCorners(box: Box, image: { width: number; height: number }, longSide = SAM_INPUT_SIZE): [number, number, number, number] {
+export function imageBoxToSamCorners(box: Box, image: { width: number; height: number }, longSide = SAM_INPUT_SIZE): [number, number, number, number] {
   const cx = (v: number) => Math.min(Math.max(v, 0), image.width);
   const cy = (v: number) => Math.min(Math.max(v, 0), image.height);
-  const [x1, y1] = samPoint(cx(Math.min(box.x1, box.x2)), cy(Math.min(box.y1, box.y2)), image, longSide);
-  const [x2, y2] = samPoint(cx(Math.max(box.x1, box.x2)), cy(Math.max(box.y1, box.y2)), image, longSide);
+  const [x1, y1] = imagePointToSam(cx(Math.min(box.x1, box.x2)), cy(Math.min(box.y1, box.y2)), image, longSide);
+  const [x2, y2] = imagePointToSam(cx(Math.max(box.x1, box.x2)), cy(Math.max(box.y1, box.y2)), image, longSide);
   return [x1, y1, x2, y2];
 }
 

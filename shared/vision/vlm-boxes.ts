@@ -29,7 +29,7 @@ export interface SmartResizeOptions {
 /** Qwen2.5-VL defaults (qwen_vl_utils): factor 28, min 4*28*28, max 16384*28*28. */
 export const QWEN25_RESIZE: Required<SmartResizeOptions> = { factor: 28, minPixels: 4 * 28 * 28, maxPixels: 16384 * 28 * 28 };
 
-/** qwen_vl_utils.smart_resize, returning width/height (the Python returns h, w). */
+/** qwen_vl_utils.smart_resize: image size -> the size the model sees (sides multiples of `factor`), as width/height (the Python returns h, w). */
 export function smartResize(width: number, height: number, opts: SmartResizeOptions = {}): Size {
   const { factor, minPixels, maxPixels } = { ...QWEN25_RESIZE, ...opts };
   if (Math.max(width, height) / Math.min(width, height) > 200) throw new RangeError('aspect ratio above 200 is not supported by smart_resize');
@@ -54,7 +54,8 @@ function finite4(v: unknown): v is [number, number, number, number] {
 }
 
 /**
- * `values` as read from the answer -> a box in pixels of `image`. `seen` is the size the model was
+ * `values` as read from the answer (in the convention's frame, see the top of this file) -> `{x1,y1,x2,y2}`
+ * in pixels of `image`. `seen` is the size the model was
  * shown (only the absolute Qwen2.5 convention needs it). Slight overshoot (models write 1000 for
  * the edge, or a pixel past it) is clamped; inverted or empty boxes are refused.
  */

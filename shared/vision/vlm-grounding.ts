@@ -76,7 +76,8 @@ function entryNumber(e: Entry): number | null {
 }
 
 /**
- * `image` is the frame the boxes are wanted in; `sent` the size of the image the model saw.
+ * The model's JSON answer -> one box per name, `{x1,y1,x2,y2}` in pixels of `image` (the frame the boxes
+ * are wanted in), or null; `sent` is the size of the image the model saw (Qwen2.5's absolute frame).
  * `qwen` says how to read `bbox_2d`.
  */
 export function readGroundingAnswer(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { centerCropOrigin, imageInput, modelToImage, shortestEdgeSize, type ImageSpec } from '../../shared/vision/image-input';
-import { cxcywhToPixels } from '../../shared/vision/owl-boxes';
+import { cxcywhToImageBox } from '../../shared/vision/owl-boxes';
 import type { RgbaImage } from '../../shared/image/types';
 
 function image(width: number, height: number, px: (x: number, y: number) => [number, number, number]): RgbaImage {
@@ -107,14 +107,14 @@ describe('model frame back to image pixels', () => {
     const img = { width: 400, height: 200 };
     const input = imageInput(image(400, 200, () => [0, 0, 0]), owl(16, true));
     const map = modelToImage(input, img);
-    expect(cxcywhToPixels(0.5, 0.25, 0.5, 0.5, input.canvas, map)).toEqual({ x1: 100, y1: 0, x2: 300, y2: 200 });
+    expect(cxcywhToImageBox(0.5, 0.25, 0.5, 0.5, input.canvas, map)).toEqual({ x1: 100, y1: 0, x2: 300, y2: 200 });
     // a box reaching into the padding is clamped at the image edge
-    expect(cxcywhToPixels(0.5, 0.5, 0.2, 0.5, input.canvas, map)).toEqual({ x1: 160, y1: 100, x2: 240, y2: 200 });
+    expect(cxcywhToImageBox(0.5, 0.5, 0.2, 0.5, input.canvas, map)).toEqual({ x1: 160, y1: 100, x2: 240, y2: 200 });
   });
 
   it('stretch: x scales by the width, y by the height', () => {
     const img = { width: 400, height: 200 };
     const input = imageInput(image(400, 200, () => [0, 0, 0]), owl(16, false));
-    expect(cxcywhToPixels(0.5, 0.25, 0.5, 0.5, input.canvas, modelToImage(input, img))).toEqual({ x1: 100, y1: 0, x2: 300, y2: 100 });
+    expect(cxcywhToImageBox(0.5, 0.25, 0.5, 0.5, input.canvas, modelToImage(input, img))).toEqual({ x1: 100, y1: 0, x2: 300, y2: 100 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { samBoxCorners, samPoint, samResizedSize } from '../../shared/vision/sam-transform';
+import { imageBoxToSamCorners, imagePointToSam, samResizedSize } from '../../shared/vision/sam-transform';
 import { bilinearResize, bilinearWindow } from '../../shared/vision/interpolate';
 import { binarize, selectMask, upscaleLowResMask } from '../../shared/vision/sam-masks';
 
@@ -12,15 +12,15 @@ describe('ResizeLongestSide', () => {
   });
 
   it('scales coordinates per axis by new/old (apply_coords), not by the long-side factor', () => {
-    const [x, y] = samPoint(250, 100, { width: 500, height: 333 });
+    const [x, y] = imagePointToSam(250, 100, { width: 500, height: 333 });
     expect(x).toBeCloseTo(512, 9);
     expect(y).toBeCloseTo((100 * 682) / 333, 9); // 204.8048…, not 204.8
     expect(y).not.toBeCloseTo(204.8, 3);
   });
 
   it('gives a box as two corners in the resized frame, clamped and ordered', () => {
-    expect(samBoxCorners({ x1: 100, y1: 50, x2: 300, y2: 200 }, { width: 640, height: 480 })).toEqual([160, 80, 480, 320]);
-    expect(samBoxCorners({ x1: 700, y1: 500, x2: -5, y2: 10 }, { width: 640, height: 480 })).toEqual([0, 16, 1024, 768]);
+    expect(imageBoxToSamCorners({ x1: 100, y1: 50, x2: 300, y2: 200 }, { width: 640, height: 480 })).toEqual([160, 80, 480, 320]);
+    expect(imageBoxToSamCorners({ x1: 700, y1: 500, x2: -5, y2: 10 }, { width: 640, height: 480 })).toEqual([0, 16, 1024, 768]);
   });
 });
 
