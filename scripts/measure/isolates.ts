@@ -96,12 +96,12 @@ try {
   const body0 = JSON.stringify({ text: post.text, image: { data: Buffer.from(jpeg).toString('base64'), media_type: 'image/jpeg' }, options: { masks: true } });
   const t0 = performance.now();
   const res = await split.mf.dispatchFetch('http://localhost/v1/recognize', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body0 });
-  const body = (await res.json()) as { entities?: { text: string; name?: string; boxes?: unknown[]; masks?: unknown[] }[]; timings_ms?: Record<string, number> };
+  const body = (await res.json()) as { entities?: { text: string; name?: string; box?: unknown; mask?: unknown }[]; timings_ms?: Record<string, number> };
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`recognize answered ${res.status}: ${JSON.stringify(body).slice(0, 800)}`);
   const ents = body.entities ?? [];
   console.log(`POST /v1/recognize (masks, ${ents.length} entities, warm pieces): ${res.status} in ${ms.toFixed(0)} ms; ` +
-    `boxes ${ents.reduce((a, e) => a + (e.boxes?.length ?? 0), 0)}, masks ${ents.reduce((a, e) => a + (e.masks?.length ?? 0), 0)}; timings ${JSON.stringify(body.timings_ms)}`);
+    `boxes ${ents.filter((e) => e.box).length}, masks ${ents.filter((e) => e.mask).length}; timings ${JSON.stringify(body.timings_ms)}`);
 
   // the stage Workers called directly too (as the api does), with the post's entities and fixed boxes: a ground and a
   // segment run whatever the look-alike's open gate and random boxes gave the request above
