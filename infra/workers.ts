@@ -15,7 +15,9 @@
 import { SECRET_VARIABLES, scopeVariables } from '../shared/config-variables';
 import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
+import { declaredDefault } from '../shared/config';
 import { visionConfigFromEnv, type VisionConfig } from '../shared/stages/config';
+import { stageServiceBinding } from '../shared/stages/from-env';
 import { INVOCATION_LIMIT, INVOCATION_MARGIN, workLimitsOf, worstCase } from './invocations';
 import { STAGE_KINDS as STAGES, type StageKind } from '../shared/pipeline/contracts';
 
@@ -55,7 +57,7 @@ const AI_DECLARED = { run: () => Promise.reject(new Error('declared in the Worke
  * inputs it makes (the SAM encoder's 1024² float input is 12 MiB), its per-image caches and the activations of the
  * shard chain it drives (up to 8 MiB per cut).
  */
-export const STAGE_LOCAL_MODELS_BYTES = 80 * 2 ** 20;
+export const STAGE_LOCAL_MODELS_BYTES = declaredDefault<number>('STAGE_LOCAL_MODELS_MB') * 2 ** 20;
 
 /** STAGE_LOCAL_MODELS_MB overrides it (0: every model in a Worker of its own). */
 function stageLocalBytes(env: Record<string, string | undefined>): number {
@@ -102,6 +104,7 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
   const api: WorkerDecl = { name: `${PREFIX}-api`, kind: 'api', main: 'functions/api/edge.ts', vars: {}, services: [] };
   const pieces: WorkerDecl[] = [];
   const stages: WorkerDecl[] = [];
+  const localBytes = stageLocalBytes(opts.env);
   for (const kind of STAGES) {
     if (!config[kind]) continue;
     const stage: WorkerDecl = { name: `${PREFIX}-${kind}`, kind: 'stage', main: `functions/${kind}/index.ts`, vars: { ...vars }, services: [], local: [], ...(ai && kind === 'ground' ? { ai: true } : {}) };
@@ -113,7 +116,7 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
           pieces.push({ name, kind: 'shard', main: 'functions/shard/index.ts', vars: { ...vars, PART_MODEL: id, PART_SHARD: String(s.index) }, services: [], hosts: { model: id, shard: s.index, peakWasmBytes: s.memory.peakWasmBytes } });
           stage.services.push({ binding: shardBindingName(id, s.index), service: name, entrypoint: 'ShardService' });
         }
-      } else if (fitsStage(stage, entry, stageLocalBytes(opts.env))) {
+      } else if (fitsStage(stage, entry, localBytes)) {
         stage.local!.push({ model: id, peakWasmBytes: entry.memory.peakWasmBytes, fileBytes: fileBytes(entry)! });
       } else {
         const name = `${PREFIX}-part-${slug(id)}`;
@@ -121,7 +124,7 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
         stage.services.push({ binding: modelBindingName(id), service: name, entrypoint: 'ShardService' });
       }
     }
-    api.services.push({ binding: `${kind.toUpperCase()}_SERVICE`, service: stage.name, entrypoint: ENTRYPOINT[kind] });
+    api.services.push({ binding: stageServiceBinding(kind), service: stage.name, entrypoint: ENTRYPOINT[kind] });
     stages.push(stage);
   }
   const table = [api, ...stages, ...pieces];

@@ -39,8 +39,11 @@ export interface PlacedStages extends VisionStages {
 
 const NAMES = { entail: 'ENTAIL', ground: 'GROUND', segment: 'SEGMENT' } as const satisfies Record<StageKind, string>;
 
+/** The api's service binding to a stage's Worker (`ENTAIL_SERVICE`, ...): read here, written by infra/workers.ts. */
+export const stageServiceBinding = <K extends StageKind>(kind: K) => `${NAMES[kind]}_SERVICE` as const;
+
 export function placementOf(env: ConfigEnv, kind: StageKind): Placement {
-  if (envValue(env, `${NAMES[kind]}_SERVICE`)) return 'service-binding';
+  if (envValue(env, stageServiceBinding(kind))) return 'service-binding';
   if (envString(env, `${NAMES[kind]}_URL`)) return 'url';
   return 'in-process';
 }
@@ -62,7 +65,7 @@ export function visionStagesFromEnv(env: LlmEnv, deps: VisionEnvDeps): PlacedSta
   const built = local ? createVisionStages(cfg, { models: deps.models, fetch: deps.fetch, ai: deps.ai }) : { entail: null, ground: null, segment: null };
   const remote = <K extends StageKind>(kind: K) => {
     const timeoutMs = stageTimeoutMs(env, kind);
-    const service = `${NAMES[kind]}_SERVICE` as const;
+    const service = stageServiceBinding(kind);
     const url = `${NAMES[kind]}_URL` as const;
     if (placement[kind] === 'service-binding') return rpcStage(kind, envValue(env, service) as never, { name: service, timeoutMs });
     if (placement[kind] === 'url') return httpStage(kind, envString(env, url)!, { name: url, timeoutMs, fetch: deps.fetch });

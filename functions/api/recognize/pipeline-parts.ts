@@ -12,7 +12,7 @@ import { intakeImage, DEFAULT_INTAKE_OPTIONS, type IntakeOptions, type IntakeSou
 import { STAGE_KINDS, type Recognizer, type StageKind } from '../../../shared/pipeline/contracts';
 import type { IntakeResult } from '../../../shared/pipeline/orchestrator';
 import { createRecognizer, describeLlm, llmConfigFromEnv } from '../../../shared/recognize';
-import { placementOf, visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
+import { placementOf, stageServiceBinding, visionStagesFromEnv, type PlacedStages } from '../../../shared/stages/from-env';
 import type { ModelLayer } from '../../../shared/stages/host';
 import { runtimeModelAccess } from '../../../shared/stages/model-access';
 import type { ModelRuntime } from '../../../shared/onnx/model-runtime';
@@ -115,7 +115,7 @@ function remoteOnly(placed: PlacedStages): PlacedStages {
   const problems: string[] = [];
   for (const kind of STAGE_KINDS) {
     if (placed.placement[kind] !== 'in-process' || placed[kind]) continue;
-    const service = `${kind.toUpperCase()}_SERVICE`;
+    const service = stageServiceBinding(kind);
     missing[kind] = [service];
     problems.push(`this api Worker carries no onnxruntime (functions/api/edge.ts): bind ${service} to the ${kind} Worker (infra/workers.ts)`);
   }
