@@ -137,7 +137,9 @@ export type VariableOf<T extends VariableType> = Exclude<Extract<Decl, { type: T
 const isPattern = (d: VariableDecl) => d.name.includes('<');
 const SCOPES: Record<Scope, readonly Scope[]> = { store: ['store'], runtime: ['store', 'runtime'], stage: ['store', 'runtime', 'stage'] };
 
-export const variable = (name: VariableName | PatternName): VariableDecl => (VARIABLES as readonly VariableDecl[]).find((d) => d.name === name)!;
+// read on every env lookup (through declared defaults), so by name, not by scanning the list
+const BY_NAME = new Map((VARIABLES as readonly VariableDecl[]).map((d) => [d.name, d]));
+export const variable = (name: VariableName | PatternName): VariableDecl => BY_NAME.get(name)!;
 
 /** The variables a scope's cache key holds: its own and those of the scopes inside it. */
 export const scopeVariables = (scope: Scope): VariableName[] =>

@@ -61,8 +61,6 @@ export interface ApiLimits {
   allowInsecureImageUrls: boolean;
 }
 
-export const DEFAULT_LIMITS: ApiLimits = limitsFromEnv({});
-
 export function limitsFromEnv(env: ConfigEnv): ApiLimits {
   return {
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES'),

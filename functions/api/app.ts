@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
-import { limitsFromEnv } from '../../shared/config';
+import { envInt } from '../../shared/config';
 import { mediaType } from '../../shared/media-type';
 import { ProblemError } from '../../shared/problems';
 import { accounting, documentAccounting, type RouteCosts } from './accounts';
@@ -58,7 +58,7 @@ export function createApp(options: AppOptions = {}) {
       return problemResponse(c, 'unsupported-media-type', `Send the body as ${BODY_TYPES.join(' or ')}; got ${type ?? 'no Content-Type'}.`);
     }
     c.set('mediaType', type);
-    const maxSize = limitsFromEnv(c.env).maxBodyBytes;
+    const maxSize = envInt(c.env, 'MAX_BODY_BYTES');
     return bodyLimit({
       maxSize,
       onError: (c) => problemResponse(c, 'body-too-large', `The request body is larger than ${maxSize} bytes.`, { limit_bytes: maxSize }),

@@ -4,11 +4,10 @@
  * only says what a key is, what makes two requests "the same" and what of an answer is kept.
  */
 import type { Context } from 'hono';
-import { mediaType } from '../../../shared/media-type';
 import type { AppEnv } from '../env';
 import { problemResponse } from '../problem';
 import { wantsEventStream } from '../recognize/event-stream';
-import { sha256Hex } from './keys';
+import { sha256Hex } from '../../../shared/store/sha256';
 import type { StoredResponse } from './meter';
 
 /** A POST's Idempotency-Key and the fingerprint of its request. */
@@ -62,7 +61,8 @@ export function parseIdempotencyKey(raw: string): string | null {
  */
 export async function requestFingerprint(c: Context<AppEnv>): Promise<string> {
   const type = c.req.header('content-type') ?? '';
-  const essence = mediaType(type) ?? '';
+  // the body middleware (app.ts) parsed it before accounting runs; the raw header keeps the multipart boundary
+  const essence = c.get('mediaType') ?? '';
   const body = await c.req.arrayBuffer();
   let digest: string | null = null;
   if (essence === 'multipart/form-data') {

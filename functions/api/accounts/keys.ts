@@ -48,7 +48,6 @@ const bytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 const base64url = (b: Uint8Array) => bytesToBase64(b).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
-export { sha256Hex };
 
 /** The stored form of a presented key. */
 export const hashKey = (key: string) => sha256Hex(key);

@@ -12,8 +12,6 @@ export interface AccountingConfig {
   idempotencyTtlSeconds: number;
 }
 
-export const DEFAULT_ACCOUNTING: AccountingConfig = accountingConfig({});
-
 export function accountingConfig(env: ConfigEnv): AccountingConfig {
   return {
     rateLimit: envInt(env, 'RATE_LIMIT_REQUESTS'),

@@ -32,8 +32,9 @@ export function accounting(costs: RouteCosts): MiddlewareHandler<AppEnv> {
     if (idem instanceof Response) return idem;
 
     const meter = meterFor(c.env, key.id);
-    const declared = routeCost(c, costs);
-    const cost = post ? await declared.reserve(c) : 0;
+    // only a POST is billed by what its route declares
+    const declared = post ? routeCost(c, costs) : null;
+    const cost = declared ? await declared.reserve(c) : 0;
     let a: Admission;
     try {
       a = (await meter.admit({
@@ -59,7 +60,7 @@ export function accounting(costs: RouteCosts): MiddlewareHandler<AppEnv> {
     }
     await next();
     for (const [k, v] of Object.entries(limits)) c.header(k, v);
-    if (post) await settle(c, { meter, admission: a.admission, cost: declared, key, idem, cfg });
+    if (declared) await settle(c, { meter, admission: a.admission, cost: declared, key, idem, cfg });
   };
 }
 

@@ -3,7 +3,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RouteCosts } from '../accounts';
 import { RecognizeFormSchema } from '../../../shared/api/schemas';
-import { mediaType } from '../../../shared/media-type';
 import { ProblemError } from '../../../shared/problems';
 import type { AppEnv } from '../env';
 import { fieldErrors, validationError } from '../problem';
@@ -131,7 +130,8 @@ jobs.openapi(getJobRoute, async (c) => {
   return c.json(jobView(job, await loadResult(c.env, job)), 200);
 });
 
-const contentType = (c: Context<AppEnv>) => mediaType(c.req.header('content-type'));
+/** The body's media type, as the body middleware (app.ts) parsed and admitted it. */
+const contentType = (c: Context<AppEnv>) => c.get('mediaType');
 
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
   try {
