@@ -16,8 +16,9 @@
  */
 import type { ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
-import { DEFAULT_WORK_LIMITS } from '../shared/pipeline/limits';
-import { positiveInt } from '../shared/config';
+import { DEFAULT_WORK_LIMITS, workLimitsFromEnv } from '../shared/pipeline/limits';
+import { stageServiceBinding } from '../shared/stages/from-env';
+import { hasInput } from '../shared/stages/model-access';
 import type { VisionConfig } from '../shared/stages/config';
 import type { WorkerDecl } from './workers';
 
@@ -65,7 +66,7 @@ export function countInvocations(table: WorkerDecl[], entries: readonly ModelEnt
   const run = (stage: WorkerDecl, id: string, times = 1) => { for (const [w, n] of runCost(stage, id, byId)) add(w, n * times); };
   const warm = (stage: WorkerDecl, id: string) => { if (shape.cold && stage.vars.PART_WARMUP !== 'off') run(stage, id); };
 
-  const entail = stageOf('ENTAIL_SERVICE');
+  const entail = stageOf(stageServiceBinding('entail'));
   if (entail && config.entail) {
     add(entail.name);
     run(entail, config.entail.visionModel);
@@ -74,7 +75,7 @@ export function countInvocations(table: WorkerDecl[], entries: readonly ModelEnt
     add(entail.name, calls);
     run(entail, config.entail.textModel, calls);
   }
-  const ground = stageOf('GROUND_SERVICE');
+  const ground = stageOf(stageServiceBinding('ground'));
   if (ground && config.ground) {
     add(ground.name);
     const calls = chunks(shape.groundable, stageBatch);
@@ -85,7 +86,7 @@ export function countInvocations(table: WorkerDecl[], entries: readonly ModelEnt
       run(ground, config.ground.queryModel, calls);
     }
   }
-  const segment = stageOf('SEGMENT_SERVICE');
+  const segment = stageOf(stageServiceBinding('segment'));
   if (segment && config.segment && shape.masks) {
     add(segment.name);
     run(segment, config.segment.encoderModel);
@@ -93,7 +94,9 @@ export function countInvocations(table: WorkerDecl[], entries: readonly ModelEnt
     const calls = chunks(shape.boxed, stageBatch);
     add(segment.name, calls);
     // the official export takes one prompt per run: one decoder run per box; the transformers.js one, one per call
-    const perBox = byId.get(config.segment.decoderModel)?.inputs.some((i) => i.name === 'point_coords') ?? true;
+    // the same test SamSegment picks its decoder contract by
+    const decoder = byId.get(config.segment.decoderModel);
+    const perBox = decoder ? hasInput(decoder, 'point_coords') : true;
     run(segment, config.segment.decoderModel, perBox ? shape.boxed : calls);
   }
   return { total: Object.values(byWorker).reduce((a, b) => a + b, 0), byWorker };
@@ -106,9 +109,5 @@ export function worstCase(table: WorkerDecl[], entries: readonly ModelEntry[], c
 
 /** The api's entity cap and stage batch as the api will read them (its environment, else the defaults). */
 export function workLimitsOf(env: Record<string, string | undefined>) {
-  return {
-    maxEntities: positiveInt(env.MAX_ENTITIES_PER_POST, DEFAULT_WORK_LIMITS.maxEntities),
-    explicit: env.MAX_ENTITIES_PER_POST !== undefined && env.MAX_ENTITIES_PER_POST !== '',
-    stageBatch: positiveInt(env.STAGE_BATCH_SIZE, DEFAULT_WORK_LIMITS.stageBatch),
-  };
+  return { ...workLimitsFromEnv(env), explicit: env.MAX_ENTITIES_PER_POST !== undefined && env.MAX_ENTITIES_PER_POST !== '' };
 }

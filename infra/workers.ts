@@ -13,7 +13,7 @@
  * `npm run workers -- configs` writes them for a deploy; `npm start` writes them for `wrangler dev`.
  */
 import { SECRET_VARIABLES, scopeVariables } from '../shared/config-variables';
-import type { ModelEntry } from '../shared/onnx/manifest-types';
+import { entryFileBytes, type ModelEntry } from '../shared/onnx/manifest-types';
 import { modelBindingName, shardBindingName } from '../shared/onnx/model-parts';
 import { declaredDefault } from '../shared/config';
 import { visionConfigFromEnv, type VisionConfig } from '../shared/stages/config';
@@ -117,7 +117,7 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
           stage.services.push({ binding: shardBindingName(id, s.index), service: name, entrypoint: 'ShardService' });
         }
       } else if (fitsStage(stage, entry, localBytes)) {
-        stage.local!.push({ model: id, peakWasmBytes: entry.memory.peakWasmBytes, fileBytes: fileBytes(entry)! });
+        stage.local!.push({ model: id, peakWasmBytes: entry.memory.peakWasmBytes, fileBytes: entryFileBytes(entry)! });
       } else {
         const name = `${PREFIX}-part-${slug(id)}`;
         pieces.push({ name, kind: 'part', main: 'functions/shard/index.ts', vars: { ...vars, PART_MODEL: id }, services: [], hosts: { model: id, peakWasmBytes: entry.memory.peakWasmBytes } });
@@ -132,11 +132,9 @@ export function workerTable(opts: TableOptions): WorkerDecl[] {
   return table;
 }
 
-const fileBytes = (e: ModelEntry) => (e.files.every((f) => f.bytes !== null) ? e.files.reduce((a, f) => a + f.bytes!, 0) : null);
-
 /** An unsharded model whose measured peak and known file fit what the stage has left for models. */
 function fitsStage(stage: WorkerDecl, entry: ModelEntry, budget: number): boolean {
-  const bytes = fileBytes(entry);
+  const bytes = entryFileBytes(entry);
   if (bytes === null || entry.memory.peakWasmBytes <= 0) return false; // not pinned or not measured: no basis to place it
   const used = stage.local!.reduce((a, m) => a + m.peakWasmBytes + m.fileBytes, 0);
   return used + entry.memory.peakWasmBytes + bytes <= budget;

@@ -83,3 +83,7 @@ export interface ModelEntry {
 
 /** An entry can be served only when every file has a pinned hash. */
 export const isVerified = (e: ModelEntry): boolean => e.files.every((f) => f.sha256 !== null);
+
+/** The entry's files in bytes, or null while any file's size is unknown (not pinned). */
+export const entryFileBytes = (e: ModelEntry): number | null =>
+  e.files.every((f) => f.bytes !== null) ? e.files.reduce((a, f) => a + f.bytes!, 0) : null;

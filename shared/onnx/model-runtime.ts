@@ -100,9 +100,10 @@ export class ModelRuntime {
 
   /** Runs a model on plain tensors; feeds are checked against the manifest contract first. */
   async run(id: string, feeds: Record<string, TensorData>, outputNames?: string[]): Promise<Record<string, TensorData>> {
-    const remote = this.remoteModel(await this.entry(id));
+    const entry = await this.entry(id);
+    const remote = this.remoteModel(entry);
     if (remote) {
-      checkFeeds(await this.entry(id), feeds);
+      checkFeeds(entry, feeds);
       return remote(feeds, outputNames);
     }
     // A session dropped while this run waited in the queue is reloaded in the fresh copy, once.

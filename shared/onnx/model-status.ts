@@ -1,6 +1,6 @@
 /** What the runtime reports about each model of the set and about itself (GET /v1/models and friends). */
 import type { StoreDescription } from '../store/model-store';
-import { isVerified, type ModelEntry } from './manifest-types';
+import { entryFileBytes, isVerified, type ModelEntry } from './manifest-types';
 
 export type LoadState = 'idle' | 'loading' | 'loaded' | 'failed';
 
@@ -30,7 +30,7 @@ export interface RuntimeDescription {
 
 /** One entry's status; `fits_budget` counts its peak heap plus its files held in JS while the session is created. */
 export function modelStatus(e: ModelEntry, state: LoadState, budgetBytes: number, error?: string): ModelStatus {
-  const bytes = e.files.every((f) => f.bytes !== null) ? e.files.reduce((a, f) => a + f.bytes!, 0) : null;
+  const bytes = entryFileBytes(e);
   return {
     id: e.id, set: e.set, title: e.title, role: e.role, state,
     loaded: state === 'loaded',
